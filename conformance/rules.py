@@ -1,0 +1,371 @@
+"""The rule catalogue: every rule the suite can report, as data.
+
+One concept, one place. Checkers, the mock server's fault switches, the
+reports and ``iconf rules`` all key on the stable IDs defined here, so a rule
+is renamed in exactly one spot. This module holds data only: it imports no
+checker and no server, which lets both sides depend on it without depending
+on each other.
+
+ID grammar: ``<area>.<subject>.<predicate>`` in lower-kebab-case. IDs are a
+public contract (users select rules with ``--rules`` and match on them in CI),
+so never reuse a retired ID for a different meaning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+Level = Literal["MUST", "SHOULD"]
+Party = Literal["server", "client", "both"]
+
+ALL_REVISIONS = ("legacy", "2026-05-20")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One checkable statement about the Interactions API.
+
+    ``party`` says whose behaviour it judges: a server's answers, a client's
+    requests, or both. ``fault`` is True when the reference mock server can be
+    told to break the rule on purpose (``iconf mock --fault ID``).
+    ``revisions`` lists the revision profiles the rule applies to.
+    """
+
+    id: str
+    level: Level
+    statement: str
+    source: str
+    party: Party = "server"
+    fault: bool = True
+    revisions: tuple[str, ...] = ALL_REVISIONS
+
+    @property
+    def area(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+def _r(
+    id: str,
+    level: Level,
+    statement: str,
+    source: str,
+    *,
+    party: Party = "server",
+    fault: bool = True,
+    revisions: tuple[str, ...] = ALL_REVISIONS,
+) -> Rule:
+    return Rule(id, level, statement, source, party, fault, revisions)
+
+
+# Source tags follow ../shared/reference/API-FACTS.md: [L]/[N] are the
+# official OpenAPI documents (legacy / 2026-05-20), [OV] the overview,
+# [BC] the breaking-changes page, [ST] the streaming page, [BG] background
+# execution, [DR] deep research, [FACTS §n] the section of the facts sheet.
+_CATALOGUE: tuple[Rule, ...] = (
+    # --- schema: payloads against the profile's OpenAPI document -------------------------
+    _r("schema.request.valid", "MUST",
+       "A create request body validates against CreateModelInteractionParams or CreateAgentInteractionParams.",
+       "[L][N] POST /interactions requestBody", party="client", fault=False),
+    _r("schema.request.no-read-only", "MUST",
+       "A create request carries no output-only field (id, status, created, updated, role, usage, outputs/steps).",
+       "[L][N] readOnly properties; FACTS §2", party="client", fault=False),
+    _r("schema.interaction.valid", "MUST",
+       "A full Interaction resource (non-streaming POST, GET, cancel) validates against the Interaction schema.",
+       "[L][N] components.schemas.Interaction; FACTS §3"),
+    _r("schema.interaction.object-field", "SHOULD",
+       "An Interaction resource carries object: \"interaction\" (sent by the real API, undeclared in the spec).",
+       "FACTS §3 (examples); strictness option object_field"),
+    _r("schema.event.valid", "MUST",
+       "Every SSE event validates against its event schema; lifecycle events and block starts as partial objects.",
+       "[L][N] InteractionSseEvent; FACTS §5, §8"),
+    _r("schema.type.known", "SHOULD",
+       "Every content/step/delta type is one the revision defines (unknown types are forward-compatible additions).",
+       "[L][N] discriminator unions"),
+    _r("schema.delete.empty-object", "MUST",
+       "A successful DELETE answers 200 with an empty JSON object {}.",
+       "[L][N] DELETE /interactions/{id}; FACTS §1"),
+    # --- error: the error envelope ------------------------------------------------------------
+    _r("error.envelope.shape", "MUST",
+       "Every 4xx/5xx answer is a JSON error envelope {\"error\": {\"code\", \"message\"}}.",
+       "[L][N] default responses; FACTS §7; strictness option error_code"),
+    _r("error.bad-input.no-5xx", "MUST",
+       "Malformed or invalid input is answered with a 4xx, never a 5xx.",
+       "FACTS §7; HTTP semantics"),
+    _r("error.bad-input.rejected", "MUST",
+       "Input that breaks the request schema (wrong types, missing input, malformed JSON) is rejected with 400.",
+       "[L][N] request schema; FACTS §2"),
+    _r("error.not-found.404", "MUST",
+       "GET, DELETE and cancel on an unknown interaction id answer 404.",
+       "[L][N]; FACTS §1"),
+    _r("auth.key.required", "MUST",
+       "A request without a valid API key is rejected with 401 or 403 in the error envelope.",
+       "FACTS §1 (x-goog-api-key / ?key=)"),
+    # --- request: semantic rules on create requests (both a client's and a server's duty) -------
+    _r("request.model-xor-agent", "MUST",
+       "A create request names exactly one of model or agent; a server rejects both or neither with 400.",
+       "[L][N] oneOf model/agent params; FACTS §6.1", party="both"),
+    _r("request.input.required", "MUST",
+       "A create request carries input; a server rejects a request without it with 400.",
+       "[L][N] required: input; FACTS §2", party="both"),
+    _r("request.store-false.no-background", "MUST",
+       "store=false cannot be combined with background=true; a server rejects it with 400.",
+       "[OV][SK]; FACTS §6.3", party="both"),
+    _r("request.store-false.no-previous", "MUST",
+       "An interaction created with store=false cannot be named as previous_interaction_id.",
+       "[OV][SK]; FACTS §6.3", party="both"),
+    _r("request.agent.background", "MUST",
+       "An agent interaction is created with background=true; a server rejects a foreground agent call.",
+       "[DR][SK]; FACTS §6.4", party="both"),
+    _r("request.config.matches-kind", "MUST",
+       "generation_config goes only with model calls and agent_config only with agent calls.",
+       "[L][N] params variants; FACTS §6.1", party="both", fault=False),
+    _r("request.last-event-id.needs-stream", "MUST",
+       "last_event_id is sent only together with stream=true; a server rejects it otherwise.",
+       "[L][N] GET parameters; FACTS §1, §6.8", party="both"),
+    _r("request.function-result.call-id", "MUST",
+       "A function_result's call_id matches the id of a function_call the client was given.",
+       "[L][N] FunctionResult; FACTS §6.9", party="both"),
+    _r("request.generation-config.bounds", "MUST",
+       "generation_config values are in range (temperature 0-2, top_p 0-1, max_output_tokens > 0); a server rejects others with 400.",
+       "Gemini generation config documentation", party="both", fault=False),
+    _r("request.content-type.json", "MUST",
+       "A request that carries a body declares Content-Type: application/json.",
+       "FACTS §1", party="client", fault=False),
+    _r("request.auth.key-present", "MUST",
+       "Every request carries the API key (x-goog-api-key header or key= query parameter).",
+       "FACTS §1", party="client", fault=False),
+    _r("request.response-format.mime-type", "SHOULD",
+       "A legacy request with response_format also sets response_mime_type: application/json.",
+       "[L] response_mime_type; FACTS §6.10", party="client", fault=False, revisions=("legacy",)),
+    # --- stream: SSE framing and the event grammar ---------------------------------------------
+    _r("stream.content-type", "MUST",
+       "A streaming answer has Content-Type: text/event-stream.",
+       "[ST]; FACTS §5"),
+    _r("stream.framing.json-data", "MUST",
+       "Every SSE frame's data is one JSON object.",
+       "[ST]; FACTS §5; strictness option done_frame"),
+    _r("stream.framing.done-frame", "SHOULD",
+       "No trailing 'data: [DONE]' frame follows the terminal event (seen in later doc copies; configurable).",
+       "FACTS §5 discrepancies; strictness option done_frame", fault=False),
+    _r("stream.event.name-matches", "MUST",
+       "The SSE 'event:' field, when present, equals the JSON event_type.",
+       "[ST]; FACTS §5"),
+    _r("stream.event.known-type", "MUST",
+       "Every event_type belongs to the revision's event grammar (no legacy names under 2026-05-20 or vice versa).",
+       "[L][N] InteractionSseEvent; FACTS §5"),
+    _r("stream.order.created-first", "MUST",
+       "A fresh stream opens with the interaction start event (interaction.start / interaction.created).",
+       "[ST]; FACTS §5 transcript skeletons"),
+    _r("stream.terminal.exactly-one", "MUST",
+       "A stream ends with exactly one terminal event (interaction.complete(d) or error).",
+       "[ST]; FACTS §5"),
+    _r("stream.terminal.last", "MUST",
+       "Nothing follows the terminal event.",
+       "[ST]; FACTS §5"),
+    _r("stream.block.start-first", "MUST",
+       "Deltas and stop for an index come only after that index's start and before its stop.",
+       "[ST]; FACTS §5"),
+    _r("stream.block.index-consecutive", "MUST",
+       "Block indexes start once each, in order, with no gap (0, 1, 2, ...).",
+       "[ST]; FACTS §5"),
+    _r("stream.block.closed", "MUST",
+       "Every started block is stopped before the completion event.",
+       "[ST]; FACTS §5"),
+    _r("stream.delta.type-matches", "MUST",
+       "Every delta's type fits the block or step its index started.",
+       "[L][N] delta unions; FACTS §5"),
+    _r("stream.block.assembled-valid", "MUST",
+       "Each block assembled from its start and deltas validates against the full block/step schema.",
+       "FACTS §8 (validate the assembled block)"),
+    _r("stream.event-id.unique", "MUST",
+       "event_id values are unique within a stream.",
+       "[L][N] event_id; FACTS §5"),
+    _r("stream.event-id.resumable", "MUST",
+       "GET ?stream=true&last_event_id=X replays exactly the events that followed X.",
+       "[L][N] GET last_event_id; FACTS §6.8"),
+    _r("stream.interaction-id.consistent", "MUST",
+       "Every interaction id carried by a stream's events is the same.",
+       "[ST]; FACTS §5"),
+    _r("stream.status.legal-transition", "MUST",
+       "Status updates within a stream follow the revision's status machine.",
+       "[L][N] status enum; FACTS §3"),
+    _r("stream.assembly.matches-resource", "MUST",
+       "The blocks assembled from a stream equal the content a later GET (or the non-streaming answer) returns.",
+       "FACTS §5 (completion event omits outputs/steps), §6.8"),
+    # --- lifecycle: the status machine over observations ---------------------------------------
+    _r("lifecycle.status.known", "MUST",
+       "status is one of the revision's statuses.",
+       "[L][N] status enum; FACTS §3"),
+    _r("lifecycle.transition.legal", "MUST",
+       "Successive observations of one interaction show only legal status transitions.",
+       "[L][N]; FACTS §3, §6.5"),
+    _r("lifecycle.terminal.immutable", "MUST",
+       "Once completed, failed, cancelled or incomplete, an interaction's status never changes.",
+       "FACTS §3"),
+    _r("lifecycle.timestamps.ordered", "MUST",
+       "updated >= created, created never changes and updated never goes back.",
+       "[L][N] created/updated; FACTS §3"),
+    _r("lifecycle.id.stable", "MUST",
+       "An interaction keeps its id across observations.",
+       "[L][N]; FACTS §3"),
+    # --- behaviour: stateful server semantics --------------------------------------------------
+    _r("store.default.retrievable", "MUST",
+       "An interaction created without store is stored: GET returns it.",
+       "[OV][SK]; FACTS §6.2"),
+    _r("store.false.not-retrievable", "MUST",
+       "An interaction created with store=false cannot be retrieved (GET answers 404).",
+       "[OV]; FACTS §6.3"),
+    _r("background.create.in-progress", "MUST",
+       "A background create answers at once with the interaction id and a non-terminal or final status, never blocking on the run.",
+       "[BG]; FACTS §6.5"),
+    _r("background.poll.reaches-terminal", "SHOULD",
+       "A background interaction reaches a terminal status within the run's time budget.",
+       "[BG]; FACTS §6.5"),
+    _r("cancel.running.cancelled", "MUST",
+       "Cancelling a running background interaction answers it with status cancelled, and it stays cancelled.",
+       "[L][N] /cancel; FACTS §6.5"),
+    _r("cancel.finished.rejected", "MUST",
+       "Cancelling an interaction that is not a running background interaction is rejected with a 4xx.",
+       "[L][N] /cancel; FACTS §6.5"),
+    _r("delete.no-trace", "MUST",
+       "After DELETE, GET, DELETE and previous_interaction_id on that id answer 404 / 4xx.",
+       "[L][N]; FACTS §1, §6.2"),
+    _r("timeline.post.model-only", "MUST",
+       "A non-streaming POST returns only the steps the model produced (no user_input step).",
+       "[BC][OV]; FACTS §6.6", revisions=("2026-05-20",)),
+    _r("timeline.get.starts-with-input", "MUST",
+       "GET returns the full timeline, starting with the user_input step.",
+       "[BC][OV]; FACTS §6.6", revisions=("2026-05-20",)),
+    _r("timeline.legacy.outputs-model-only", "MUST",
+       "Legacy outputs hold model output only; input is returned only with include_input=true.",
+       "[L]; FACTS §6.6", revisions=("legacy",)),
+    _r("previous.context.carried", "SHOULD",
+       "An interaction chained with previous_interaction_id sees the earlier conversation.",
+       "[OV]; FACTS §6.7"),
+    _r("previous.settings.not-inherited", "SHOULD",
+       "tools, system_instruction and generation_config are not inherited through previous_interaction_id.",
+       "[OV]; FACTS §6.7"),
+    _r("function.call.requires-action", "MUST",
+       "An interaction that ends on a pending function_call has status requires_action.",
+       "[L][N][BC]; FACTS §6.9"),
+    _r("function.result.completes", "MUST",
+       "A function_result whose call_id matches the pending call is accepted and the chain completes.",
+       "[L][N][BC]; FACTS §6.9"),
+    _r("structured.output.valid", "MUST",
+       "With a JSON response_format, the model's text parses as JSON and validates against the given schema.",
+       "[L][N] response_format; FACTS §6.10"),
+    _r("usage.totals.add-up", "SHOULD",
+       "usage.total_tokens equals input + output + thought + tool-use tokens.",
+       "[L][N] Usage examples; FACTS §3"),
+    _r("revision.header.honoured", "MUST",
+       "The answer's shape follows the Api-Revision header (steps for 2026-05-20, outputs for 2026-05-07).",
+       "[BC]; FACTS §1, §6.12"),
+)
+
+
+class UnknownRuleError(KeyError):
+    """Raised for a rule ID the catalogue does not define; the message lists near matches."""
+
+
+class Catalogue:
+    """Read-only, ordered view of the rules, indexed by ID."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self._rules: dict[str, Rule] = {}
+        for rule in rules:
+            if rule.id in self._rules:
+                raise ValueError(f"duplicate rule id {rule.id}")
+            self._rules[rule.id] = rule
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self._rules.values())
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in self._rules
+
+    def __getitem__(self, rule_id: str) -> Rule:
+        try:
+            return self._rules[rule_id]
+        except KeyError:
+            near = [r for r in self._rules if r.startswith(rule_id.split(".", 1)[0] + ".")]
+            hint = f" (rules in that area: {', '.join(near)})" if near else ""
+            raise UnknownRuleError(f"unknown rule id {rule_id!r}{hint}") from None
+
+    def for_revision(self, revision: str) -> list[Rule]:
+        return [r for r in self if revision in r.revisions]
+
+    def select(self, patterns: Iterable[str]) -> list[Rule]:
+        """Rules matching any of ``patterns``: an exact ID, an area (``stream``) or a prefix glob (``stream.block.*``)."""
+        chosen: list[Rule] = []
+        for pattern in patterns:
+            pattern = pattern.strip()
+            if not pattern:
+                continue
+            prefix = pattern[:-1] if pattern.endswith("*") else None
+            matched = [
+                r for r in self
+                if r.id == pattern or r.area == pattern or (prefix is not None and r.id.startswith(prefix))
+            ]
+            if not matched:
+                self[pattern]  # raises UnknownRuleError with a hint
+            chosen.extend(r for r in matched if r not in chosen)
+        return chosen
+
+    def faults(self) -> list[Rule]:
+        return [r for r in self if r.fault]
+
+
+RULES = Catalogue(_CATALOGUE)
+
+
+@dataclass
+class Violation:
+    """One failed rule, with the evidence a person needs to see why.
+
+    ``location`` is where in the observed data it happened: a JSON pointer
+    into a payload (``/steps/0/text``), an event position (``event[7]``) or
+    an HTTP exchange (``POST /v1beta/interactions``). ``expected`` and
+    ``observed`` are short, human-readable; ``evidence`` may carry the
+    offending event or body for the reports.
+    """
+
+    rule_id: str
+    message: str
+    location: str = ""
+    expected: str | None = None
+    observed: str | None = None
+    evidence: dict = field(default_factory=dict)
+
+    @property
+    def rule(self) -> Rule:
+        return RULES[self.rule_id]
+
+    @property
+    def level(self) -> Level:
+        return RULES[self.rule_id].level
+
+    def __str__(self) -> str:
+        where = f" at {self.location}" if self.location else ""
+        return f"{self.rule_id}: {self.message}{where}"
+
+    def to_dict(self) -> dict:
+        return {
+            "rule_id": self.rule_id,
+            "level": self.level,
+            "message": self.message,
+            "location": self.location,
+            "expected": self.expected,
+            "observed": self.observed,
+            "evidence": self.evidence,
+        }
+
+
+def violation(rule_id: str, message: str, **kw) -> Violation:
+    """Build a Violation, checking that ``rule_id`` is in the catalogue (typos fail loudly in tests)."""
+    RULES[rule_id]
+    return Violation(rule_id, message, **kw)
