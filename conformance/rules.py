@@ -218,7 +218,7 @@ _CATALOGUE: tuple[Rule, ...] = (
        "An interaction created with store=false cannot be retrieved (GET answers 404).",
        "[OV]; FACTS §6.3"),
     _r("background.create.in-progress", "MUST",
-       "A background create answers at once with the interaction id and a non-terminal or final status, never blocking on the run.",
+       "A background create answers at once with the interaction id and status in_progress, not blocking on the run.",
        "[BG]; FACTS §6.5"),
     _r("background.poll.reaches-terminal", "SHOULD",
        "A background interaction reaches a terminal status within the run's time budget.",

@@ -12,6 +12,10 @@ whichever document is loaded (ours from ``schemas/`` or a user's
   block and the missing field, and an unknown type is reported by its own
   rule (``schema.type.known``, SHOULD) instead of as a MUST failure.
 * ``nullable`` becomes a ``null`` type.
+* Every remaining ``oneOf`` becomes ``anyOf``: the published documents have
+  unions whose members overlap (``ResponseFormat`` lists a bare object beside
+  its typed members; legacy ``FunctionResultDelta.result`` two object forms),
+  so a strict ``oneOf`` rejects exactly the data the live API exchanges.
 * Profile patches: statuses from newer typings, the ``error.code``
   string-or-integer choice (strictness), the undeclared ``object`` field.
 
@@ -134,6 +138,9 @@ def _rewrite(node: Any, schemas: Mapping[str, Any]) -> Any:
                 out["required"] = [*out["required"], prop]
             guard = {"properties": {prop: {"enum": known}}, "$comment": _KNOWN_TYPE_MARK}
             out["allOf"] = [*out.get("allOf", []), *branches, guard]
+    if "oneOf" in out:
+        members = out.pop("oneOf")
+        out["anyOf"] = [*out.pop("anyOf", []), *members] if "anyOf" in out else members
     return out
 
 

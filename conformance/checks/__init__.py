@@ -1,0 +1,23 @@
+"""The checkers: pure functions and small state machines that turn observations into violations.
+
+Nothing here does I/O or imports the mock server; targets, the suite, the
+proxy and the CLI feed these.
+"""
+
+from .assembly import canonical, first_difference
+from .document import KINDS, detect_kind, validate_document
+from .exchange import Exchange, check_exchange, classify_path
+from .lifecycle import LifecycleTracker
+from .payload import check_delete_body, check_error_body, check_interaction, check_item, check_partial_interaction
+from .request import ConversationState, applicable, check_get_params, check_headers, check_request
+from .stream import StreamChecker, StreamResult, check_stream_bytes, compare_with_resource
+
+__all__ = [
+    "KINDS", "detect_kind", "validate_document",
+    "Exchange", "check_exchange", "classify_path",
+    "LifecycleTracker",
+    "check_delete_body", "check_error_body", "check_interaction", "check_item", "check_partial_interaction",
+    "ConversationState", "applicable", "check_get_params", "check_headers", "check_request",
+    "StreamChecker", "StreamResult", "check_stream_bytes", "compare_with_resource",
+    "canonical", "first_difference",
+]

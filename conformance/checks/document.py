@@ -1,0 +1,64 @@
+"""Validate one stored document (a JSON payload or a captured event stream): what ``iconf validate`` runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from ..rules import Violation
+from ..schema import SchemaSet
+from .payload import check_error_body, check_interaction
+from .request import check_request
+from .stream import check_stream_bytes
+
+KINDS = ("request", "interaction", "stream", "error")
+
+
+class DocumentError(ValueError):
+    """The input cannot be judged at all (not JSON, not a stream, wrong kind)."""
+
+
+def _looks_like_stream(data: bytes) -> bool:
+    head = data.lstrip()[:64]
+    return head.startswith((b"event:", b"data:", b":", b"id:", b"retry:"))
+
+
+def detect_kind(data: bytes) -> tuple[str, Any]:
+    """The kind of a document and, for JSON, its parsed value."""
+    if _looks_like_stream(data):
+        return "stream", None
+    try:
+        value = json.loads(data)
+    except ValueError as exc:
+        raise DocumentError(f"neither JSON nor an event stream ({exc})") from None
+    if isinstance(value, Mapping):
+        if "error" in value and "id" not in value:
+            return "error", value
+        if "id" in value and "status" in value:
+            return "interaction", value
+        if "input" in value or "model" in value or "agent" in value:
+            return "request", value
+    raise DocumentError("cannot tell the kind: expected a request (input/model/agent), an interaction "
+                        "(id/status), an error ({\"error\": ...}) or an event stream; pass --kind")
+
+
+def validate_document(schemas: SchemaSet, data: bytes, kind: str | None = None) -> tuple[str, list[Violation]]:
+    """(kind, violations) for one document; raises DocumentError when it cannot be read as that kind."""
+    value: Any = None
+    if kind is None:
+        kind, value = detect_kind(data)
+    elif kind not in KINDS:
+        raise DocumentError(f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    if kind == "stream":
+        return kind, check_stream_bytes(schemas, data).violations
+    if value is None:
+        try:
+            value = json.loads(data)
+        except ValueError as exc:
+            raise DocumentError(f"not JSON ({exc})") from None
+    if kind == "request":
+        return kind, check_request(schemas, value)
+    if kind == "interaction":
+        return kind, check_interaction(schemas, value)
+    return kind, check_error_body(schemas, 400, value)

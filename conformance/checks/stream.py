@@ -1,0 +1,402 @@
+"""The stream checker: an SSE event grammar, enforced one event at a time.
+
+Feed it bytes (``feed``) or parsed events (``feed_event``), then ``finish``.
+It holds O(1) state per open block plus a bounded window of event ids, so a
+stream of any length is checked in flat memory. What it checks, by rule:
+
+* framing: ``stream.framing.json-data``, ``stream.framing.done-frame``,
+  ``stream.event.name-matches``, ``stream.event.known-type``, ``schema.event.valid``
+* order: ``stream.order.created-first``, ``stream.terminal.exactly-one``,
+  ``stream.terminal.last``
+* blocks: ``stream.block.start-first``, ``stream.block.index-consecutive``,
+  ``stream.block.closed``, ``stream.delta.type-matches``,
+  ``stream.block.assembled-valid``
+* identity and status: ``stream.event-id.unique``,
+  ``stream.interaction-id.consistent``, ``stream.status.legal-transition``,
+  ``lifecycle.status.known``
+
+A resumed stream (``resumed=True``: GET with ``last_event_id``) starts
+mid-grammar, so the opening-event and index-from-zero rules are relaxed.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from ..profiles import PROFILES
+from ..rules import Violation, violation
+from ..schema import SchemaSet
+from ..sse import SSEEvent, SSEParser
+from .assembly import BlockAssembler, canonical, first_difference, model_items
+from .payload import check_item, check_partial_interaction, check_usage, schema_violations, short
+
+__all__ = ["StreamChecker", "StreamResult", "check_stream_bytes", "compare_with_resource"]
+
+#: violations reported per rule per stream before the rest are only counted
+MAX_PER_RULE = 5
+#: event ids remembered exactly; beyond this, duplicates are caught within a sliding window
+ID_WINDOW = 65536
+
+
+@dataclass
+class StreamResult:
+    """What a finished stream amounted to."""
+
+    violations: list[Violation]
+    events: int
+    interaction_id: str | None
+    status: str | None
+    terminal: str | None
+    items: list[dict]
+    completed_interaction: dict | None
+    event_ids: list[str] = field(default_factory=list)
+    kept_events: list[dict] = field(default_factory=list)
+    suppressed: dict[str, int] = field(default_factory=dict)
+    comments: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not any(v.level == "MUST" for v in self.violations)
+
+
+class StreamChecker:
+    """Checks one SSE stream against a profile's event grammar.
+
+    ``keep_events`` keeps every parsed event (for evidence and resume
+    comparisons; off for long streams). ``keep_items`` keeps the assembled
+    blocks (bounded per block, see :mod:`.assembly`).
+    """
+
+    def __init__(self, schemas: SchemaSet, *, resumed: bool = False, content_type: str | None = None,
+                 keep_events: bool = False, keep_items: bool = True, location: str = "stream") -> None:
+        self.schemas = schemas
+        self.profile = schemas.profile
+        self.grammar = schemas.profile.grammar
+        self.resumed = resumed
+        self.keep_events = keep_events
+        self.keep_items = keep_items
+        self.location = location
+        self._parser = SSEParser()
+        self._violations: list[Violation] = []
+        self._counts: dict[str, int] = {}
+        self._suppressed: dict[str, int] = {}
+        self._n = 0
+        self._terminal: str | None = None
+        self._terminals = 0
+        self._open: dict[int, BlockAssembler] = {}
+        self._next_index: int | None = None if resumed else 0
+        self._items: list[dict] = []
+        self._interaction_id: str | None = None
+        self._status: str | None = None
+        self._completed: dict | None = None
+        self._ids_seen: set[str] = set()
+        self._ids_order: deque[str] = deque()
+        self._event_ids: list[str] = []
+        self._kept: list[dict] = []
+        self._other_names = {
+            name: p.name for p in PROFILES.values() if p is not self.profile for name in p.grammar.names
+        }
+        self._block_start_override = {self.grammar.block_field: {"type": "object"}}
+        self._lifecycle_override = {"interaction": {"type": "object"}}
+        if content_type is not None:
+            self.check_content_type(content_type)
+
+    # -- reporting ------------------------------------------------------------------------------
+
+    def _report(self, rule_id: str, message: str, *, event: Any = None, **kw: Any) -> None:
+        n = self._counts.get(rule_id, 0)
+        self._counts[rule_id] = n + 1
+        if n >= MAX_PER_RULE:
+            self._suppressed[rule_id] = self._suppressed.get(rule_id, 0) + 1
+            return
+        kw.setdefault("location", f"{self.location} event[{self._n}]")
+        if event is not None:
+            kw.setdefault("evidence", {})["event"] = short(event, 1000)
+        self._violations.append(violation(rule_id, message, **kw))
+
+    def _extend(self, violations: Iterable[Violation], event: Any = None) -> None:
+        for v in violations:
+            self._report(v.rule_id, v.message, event=event, location=f"{self.location} event[{self._n}]{v.location}",
+                         expected=v.expected, observed=v.observed)
+
+    def check_content_type(self, content_type: str) -> None:
+        if content_type.split(";", 1)[0].strip().lower() != "text/event-stream":
+            self._report("stream.content-type", "the streaming answer is not text/event-stream",
+                         location=self.location, expected="text/event-stream", observed=content_type)
+
+    # -- input ----------------------------------------------------------------------------------
+
+    def feed(self, chunk: bytes) -> None:
+        for event in self._parser.feed(chunk):
+            self.feed_event(event)
+
+    def feed_event(self, frame: SSEEvent) -> None:
+        data = frame.data
+        if data == "[DONE]":
+            if self._terminal is None:
+                self._report("stream.framing.json-data", "a [DONE] frame arrived before the terminal event",
+                             event=data, expected="a JSON event")
+            elif self.schemas.strictness.done_frame == "forbid":
+                self._report("stream.framing.done-frame", "a trailing [DONE] frame follows the terminal event",
+                             event=data, expected="nothing after the terminal event")
+            self._n += 1
+            return
+        try:
+            event = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            self._report("stream.framing.json-data", f"the frame's data is not JSON: {exc}", event=data[:500],
+                         expected="one JSON object per frame", observed=data[:200])
+            self._n += 1
+            return
+        if not isinstance(event, dict):
+            self._report("stream.framing.json-data", "the frame's data is not a JSON object", event=event,
+                         expected="a JSON object", observed=short(event))
+            self._n += 1
+            return
+        self.on_event(event, frame.event)
+        self._n += 1
+
+    # -- the grammar ----------------------------------------------------------------------------
+
+    def on_event(self, event: dict, sse_name: str | None = None) -> None:
+        g = self.grammar
+        et = event.get("event_type")
+        if self.keep_events:
+            self._kept.append(event)
+        if sse_name is not None and sse_name != et:
+            self._report("stream.event.name-matches", "the SSE event: field differs from event_type", event=event,
+                         expected=str(et), observed=sse_name)
+        if not isinstance(et, str):
+            self._report("schema.event.valid", "the event has no event_type", event=event,
+                         expected="event_type", observed=short(event))
+            return
+        self._check_event_id(event)
+        if et not in g.names:
+            other = self._other_names.get(et)
+            hint = f" (a {other} event name)" if other else ""
+            self._report("stream.event.known-type", f"event_type {et!r} is not in the {self.profile.name} grammar{hint}",
+                         event=event, expected=", ".join(sorted(g.names)), observed=et)
+            return
+        if self._terminal is not None:
+            if et in g.terminal:
+                self._report("stream.terminal.exactly-one", f"a second terminal event {et!r} after {self._terminal!r}",
+                             event=event, expected="exactly one terminal event", observed=et)
+            else:
+                self._report("stream.terminal.last", f"{et!r} arrived after the terminal event {self._terminal!r}",
+                             event=event, expected="no event after the terminal event", observed=et)
+            return
+        if self._n == 0 and not self.resumed and et != g.created:
+            self._report("stream.order.created-first", f"the stream opens with {et!r}", event=event,
+                         expected=g.created, observed=et)
+        if et == g.block_delta:
+            self._on_delta(event)
+        elif et == g.block_start:
+            self._on_start(event)
+        elif et == g.block_stop:
+            self._on_stop(event)
+        elif et == g.status_update:
+            self._on_status_update(event)
+        elif et in g.lifecycle:
+            self._on_lifecycle(event, et)
+        elif et == g.error:
+            self._extend(schema_violations(self.schemas, g.event_components[et], event, "schema.event.valid",
+                                           what=et), event)
+            self._terminal, self._terminals = et, self._terminals + 1
+
+    def _check_event_id(self, event: dict) -> None:
+        eid = event.get("event_id")
+        if eid is None:
+            return
+        if not isinstance(eid, str):
+            return  # the event schema reports the type
+        if eid in self._ids_seen:
+            self._report("stream.event-id.unique", f"event_id {eid!r} repeats", event=event,
+                         expected="a fresh event_id", observed=eid)
+            return
+        self._ids_seen.add(eid)
+        self._ids_order.append(eid)
+        if len(self._ids_order) > ID_WINDOW:
+            self._ids_seen.discard(self._ids_order.popleft())
+        if self.keep_events or len(self._event_ids) < ID_WINDOW:
+            self._event_ids.append(eid)
+
+    def _valid_envelope(self, event: dict, et: str, override: Mapping | None = None) -> None:
+        component = self.grammar.event_components[et]
+        if not self.schemas.is_valid(component, event, override=override):
+            self._extend(schema_violations(self.schemas, component, event, "schema.event.valid", override=override,
+                                           what=f"{et} event"), event)
+
+    def _index(self, event: dict) -> int | None:
+        index = event.get("index")
+        return index if isinstance(index, int) and not isinstance(index, bool) else None
+
+    def _on_start(self, event: dict) -> None:
+        g = self.grammar
+        self._valid_envelope(event, g.block_start, self._block_start_override)
+        index = self._index(event)
+        block = event.get(g.block_field)
+        if index is None or not isinstance(block, Mapping):
+            return  # the envelope check reported it
+        kind = block.get("type")
+        spec = self.profile.blocks.get(kind) if isinstance(kind, str) else None
+        self._extend(check_item(self.schemas, block, partial=True, rule_id="schema.event.valid",
+                                location=f"/{g.block_field}"), event)
+        if index in self._open:
+            self._report("stream.block.index-consecutive", f"index {index} started again while open", event=event,
+                         expected=f"a new index {self._next_index}", observed=str(index))
+        elif self._next_index is None:
+            self._next_index = index + 1
+        elif index != self._next_index:
+            self._report("stream.block.index-consecutive", f"index {index} started; expected {self._next_index}",
+                         event=event, expected=str(self._next_index), observed=str(index))
+            self._next_index = max(self._next_index, index + 1)
+        else:
+            self._next_index = index + 1
+        self._open[index] = BlockAssembler(index, block, spec)
+
+    def _on_delta(self, event: dict) -> None:
+        g = self.grammar
+        self._valid_envelope(event, g.block_delta)
+        index = self._index(event)
+        delta = event.get("delta")
+        if index is None or not isinstance(delta, Mapping):
+            return
+        block = self._open.get(index)
+        if block is None:
+            if self.resumed and (self._next_index is None or index < self._next_index) and not self._items_seen(index):
+                return  # a block that began before the resume point
+            self._report("stream.block.start-first", f"a delta for index {index}, which is not open", event=event,
+                         expected=f"{g.block_start} for index {index} first", observed=g.block_delta)
+            return
+        dtype = delta.get("type")
+        dspec = self.profile.deltas.get(dtype) if isinstance(dtype, str) else None
+        if block.spec is not None and dspec is not None and dtype not in block.spec.deltas:
+            self._report("stream.delta.type-matches", f"a {dtype!r} delta inside a {block.kind!r} block", event=event,
+                         expected=", ".join(sorted(block.spec.deltas)), observed=str(dtype))
+            return
+        if dspec is not None:
+            block.apply(delta, dspec.merge)
+
+    def _items_seen(self, index: int) -> bool:
+        return self._next_index is not None and index >= self._next_index
+
+    def _on_stop(self, event: dict) -> None:
+        g = self.grammar
+        self._valid_envelope(event, g.block_stop)
+        index = self._index(event)
+        if index is None:
+            return
+        block = self._open.pop(index, None)
+        if block is None:
+            if self.resumed and (self._next_index is None or index < self._next_index):
+                return
+            self._report("stream.block.start-first", f"{g.block_stop} for index {index}, which is not open",
+                         event=event, expected=f"{g.block_start} for index {index} first", observed=g.block_stop)
+            return
+        assembled, problem = block.finish()
+        if problem:
+            self._report("stream.block.assembled-valid", problem, event=event,
+                         expected="a JSON object", observed=short(assembled))
+        if block.spec is not None:
+            for v in check_item(self.schemas, assembled, rule_id="stream.block.assembled-valid"):
+                self._report(v.rule_id, f"assembled block {index}: {v.message}", event=assembled,
+                             location=f"{self.location} block[{index}]{v.location}",
+                             expected=v.expected, observed=v.observed)
+        if self.keep_items:
+            self._items.append(assembled)
+
+    def _status_to(self, status: Any, event: dict) -> None:
+        if not isinstance(status, str):
+            return
+        machine = self.profile.status
+        if not machine.known(status):
+            self._report("lifecycle.status.known", f"unknown status {status!r}", event=event,
+                         expected=", ".join(sorted(machine.statuses)), observed=status)
+            return
+        before = self._status
+        if before is not None and not machine.legal(before, status):
+            self._report("stream.status.legal-transition", f"status moved {before!r} -> {status!r}", event=event,
+                         expected=f"a legal move from {before}", observed=status)
+        self._status = status
+
+    def _same_interaction(self, iid: Any, event: dict) -> None:
+        if not isinstance(iid, str):
+            return
+        if self._interaction_id is None:
+            self._interaction_id = iid
+        elif iid != self._interaction_id:
+            self._report("stream.interaction-id.consistent", "the stream names two interactions", event=event,
+                         expected=self._interaction_id, observed=iid)
+
+    def _on_status_update(self, event: dict) -> None:
+        self._valid_envelope(event, self.grammar.status_update)
+        self._same_interaction(event.get("interaction_id"), event)
+        self._status_to(event.get("status"), event)
+
+    def _on_lifecycle(self, event: dict, et: str) -> None:
+        self._valid_envelope(event, et, self._lifecycle_override)
+        interaction = event.get("interaction")
+        if "interaction" in event:
+            self._extend(check_partial_interaction(self.schemas, interaction, location="/interaction"), event)
+        if not isinstance(interaction, Mapping):
+            return
+        self._same_interaction(interaction.get("id"), event)
+        self._status_to(interaction.get("status"), event)
+        if et == self.grammar.completed:
+            self._completed = dict(interaction)
+            self._extend(check_usage(interaction.get("usage"), location="/interaction/usage"), event)
+            if self._open:
+                self._report("stream.block.closed",
+                             f"blocks {sorted(self._open)} were never stopped before {et}", event=event,
+                             expected=f"{self.grammar.block_stop} for every started index",
+                             observed=f"open: {sorted(self._open)}")
+            self._terminal, self._terminals = et, self._terminals + 1
+
+    # -- end ------------------------------------------------------------------------------------
+
+    def finish(self) -> StreamResult:
+        for frame in self._parser.close():
+            self.feed_event(frame)
+        if self._terminal is None:
+            self._report("stream.terminal.exactly-one", "the stream ended without a terminal event",
+                         location=f"{self.location} end", expected=f"{self.grammar.completed} or error",
+                         observed=f"{self._n} events, none terminal")
+        for rule_id, n in self._suppressed.items():
+            self._violations.append(violation(rule_id, f"{n} more violations of this rule in the stream (not listed)",
+                                              location=f"{self.location}"))
+        return StreamResult(
+            violations=self._violations, events=self._n, interaction_id=self._interaction_id, status=self._status,
+            terminal=self._terminal, items=self._items, completed_interaction=self._completed,
+            event_ids=self._event_ids, kept_events=self._kept, suppressed=dict(self._suppressed),
+            comments=self._parser.comments,
+        )
+
+
+def check_stream_bytes(schemas: SchemaSet, data: bytes, **kw: Any) -> StreamResult:
+    """Check a whole captured stream."""
+    checker = StreamChecker(schemas, **kw)
+    checker.feed(data)
+    return checker.finish()
+
+
+def compare_with_resource(profile, stream_items: list, resource: Mapping, *, location: str = "") -> list[Violation]:
+    """``stream.assembly.matches-resource``: the streamed blocks equal what the resource holds."""
+    items = resource.get(profile.items_field) if isinstance(resource, Mapping) else None
+    if not isinstance(items, list):
+        items = []
+    expected = canonical(model_items(profile, items))
+    got = canonical(stream_items)
+    where = first_difference(got, expected)
+    if where is None:
+        return []
+    return [violation(
+        "stream.assembly.matches-resource",
+        f"the streamed {profile.items_field} differ from the stored resource at {where}",
+        location=f"{location}{where}", expected=short(expected, 600), observed=short(got, 600),
+        evidence={"streamed": short(got, 4000), "stored": short(expected, 4000)},
+    )]

@@ -1,0 +1,196 @@
+"""``iconf``: the command line.
+
+Each subcommand lives in its own module and registers itself with
+``register(subparsers)``; this file only wires them together and turns
+expected failures into exit code 2 with one clear line (no tracebacks).
+
+Exit codes (a contract scripts rely on): 0 conforming, 1 a MUST rule failed,
+2 usage error or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+from . import __version__
+from .profiles import DEFAULT_REVISION, PROFILES, UnknownRevisionError, get_profile
+from .rules import RULES, Violation
+from .schema import SchemaLoadError, SchemaSet, infer_revision, load_document
+from .strictness import Strictness
+
+#: modules that add a subcommand, in help order
+_SUBCOMMANDS = (
+    "conformance.suite.cli",
+    "conformance.mock.cli",
+    "conformance.proxy.cli",
+    "conformance.sdk.cli",
+    "conformance.cassettes.cli",
+)
+
+
+class UsageError(Exception):
+    """A mistake in how iconf was called: printed as one line, exit 2."""
+
+
+def add_profile_options(parser: argparse.ArgumentParser, *, multi: bool = False) -> None:
+    """--revision, --schema and --strict, shared by every subcommand that judges traffic."""
+    names = ", ".join(PROFILES)
+    parser.add_argument("--revision", default=None,
+                        help=f"revision profile: {names}{', all' if multi else ''} (default {DEFAULT_REVISION}, "
+                             "or the one --schema describes)")
+    parser.add_argument("--schema", default=None, metavar="PATH",
+                        help="an OpenAPI document (JSON or YAML) to validate against instead of the authored one, "
+                             "e.g. the official download")
+    parser.add_argument("--strict", action="append", default=[], metavar="KEY=VALUE",
+                        help="strictness options: error_code=any|string|integer, object_field=should|ignore, "
+                             "done_frame=allow|forbid, unknown_types=should|ignore")
+
+
+def schemas_from_args(args: argparse.Namespace, revision: str | None = None) -> SchemaSet:
+    """Build the SchemaSet the options ask for, with clear errors."""
+    try:
+        strict = Strictness.from_options(getattr(args, "strict", []))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    schema = getattr(args, "schema", None)
+    rev = revision or getattr(args, "revision", None)
+    try:
+        if rev is None and schema:
+            rev = infer_revision(load_document(schema))
+        profile = get_profile(rev)
+        return SchemaSet(profile, schema, strict)
+    except (UnknownRevisionError, SchemaLoadError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def print_violations(violations: list[Violation], *, prefix: str = "", stream=None) -> None:
+    out = stream or sys.stdout
+    for v in violations:
+        level = "" if v.level == "MUST" else " [SHOULD]"
+        extra = ""
+        if v.expected is not None or v.observed is not None:
+            extra = f" (expected: {v.expected}; observed: {v.observed})"
+        print(f"{prefix}{v.rule_id}{level}: {v.message}" + (f" at {v.location}" if v.location else "") + extra, file=out)
+
+
+# --- iconf validate --------------------------------------------------------------------------------
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .checks.document import DocumentError, validate_document
+
+    schemas = schemas_from_args(args)
+    worst = 0
+    for name in args.files:
+        try:
+            data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"{name}: cannot read ({exc.strerror or exc})") from None
+        try:
+            kind, violations = validate_document(schemas, data, args.kind)
+        except DocumentError as exc:
+            raise UsageError(f"{name}: {exc}") from None
+        must = [v for v in violations if v.level == "MUST"]
+        verdict = "FAIL" if must else "ok"
+        print(f"{name}: {kind} ({schemas.profile.name}): {verdict}"
+              + (f", {len(must)} MUST / {len(violations) - len(must)} SHOULD violations" if violations else ""))
+        print_violations(violations, prefix="  ")
+        if must:
+            worst = 1
+    return worst
+
+
+def _register_validate(sub) -> None:
+    p = sub.add_parser("validate", help="validate JSON payloads or captured event streams",
+                       description="Validate documents against a revision profile. Exit 0 if all conform, "
+                                   "1 if any MUST rule fails, 2 on usage errors or unreadable input.")
+    add_profile_options(p)
+    p.add_argument("--kind", choices=["request", "interaction", "stream", "error"], default=None,
+                   help="what each FILE is (detected when omitted)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="JSON document or text/event-stream transcript ('-' = stdin)")
+    p.set_defaults(func=_cmd_validate)
+
+
+# --- iconf rules -----------------------------------------------------------------------------------
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    rules = list(RULES)
+    if args.revision:
+        try:
+            names = [get_profile(r).name for r in args.revision.split(",")] if args.revision != "all" else list(PROFILES)
+        except UnknownRevisionError as exc:
+            raise UsageError(str(exc)) from None
+        rules = [r for r in rules if any(n in r.revisions for n in names)]
+    if args.format == "markdown":
+        print(rules_markdown(rules))
+        return 0
+    width = max(len(r.id) for r in rules)
+    for r in rules:
+        revs = "" if len(r.revisions) == len(PROFILES) else f" [{', '.join(r.revisions)}]"
+        print(f"{r.id:<{width}}  {r.level:<6}  {r.party:<6}  {r.statement}{revs}")
+    return 0
+
+
+def rules_markdown(rules=None) -> str:
+    """The catalogue as a Markdown table (docs/rules.md is generated from this)."""
+    lines = [
+        "| ID | Level | Judges | Fault | Revisions | Statement | Source |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rules if rules is not None else RULES:
+        lines.append(f"| `{r.id}` | {r.level} | {r.party} | {'yes' if r.fault else '-'} | "
+                     f"{', '.join(r.revisions)} | {r.statement.replace('|', '/')} | {r.source} |")
+    return "\n".join(lines)
+
+
+def _register_rules(sub) -> None:
+    p = sub.add_parser("rules", help="list the rule catalogue")
+    p.add_argument("--revision", default=None, help="only rules of these revisions (comma list or all)")
+    p.add_argument("--format", choices=["text", "markdown"], default="text")
+    p.set_defaults(func=_cmd_rules)
+
+
+# --- main ------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="iconf", description="Conformance suite for the Gemini Interactions API.")
+    parser.add_argument("--version", action="version", version=f"iconf {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _register_validate(sub)
+    _register_rules(sub)
+    for module in _SUBCOMMANDS:
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                continue  # that part of the package is not built in this checkout
+            raise
+        mod.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"iconf {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `iconf rules | head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
