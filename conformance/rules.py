@@ -103,6 +103,9 @@ _CATALOGUE: tuple[Rule, ...] = (
        "A request without a valid API key is rejected with 401 or 403 in the error envelope.",
        "FACTS §1 (x-goog-api-key / ?key=)"),
     # --- request: semantic rules on create requests (both a client's and a server's duty) -------
+    _r("request.valid.accepted", "MUST",
+       "A create request that conforms to the schema and the semantic rules is accepted (2xx).",
+       "[L][N] POST /interactions 200 response"),
     _r("request.model-xor-agent", "MUST",
        "A create request names exactly one of model or agent; a server rejects both or neither with 400.",
        "[L][N] oneOf model/agent params; FACTS §6.1", party="both"),

@@ -128,6 +128,10 @@ def ex_auth_key_required(s, bad):
     return b.auth_key_required(200 if bad else 401)
 
 
+def ex_request_valid_accepted(s, bad):
+    return b.valid_request_accepted(400 if bad else 200, {"error": {"code": 400, "message": "x"}} if bad else {})
+
+
 def ex_request_model_xor_agent(s, bad):
     return check_request(s, _req(s.profile, agent="deep-research-pro-preview-12-2025" if bad else None))
 

@@ -24,7 +24,7 @@ __all__ = [
     "function_result_completes", "not_found_404", "previous_context_carried", "previous_settings_not_inherited",
     "rejected_with_400", "store_default_retrievable", "store_false_not_retrievable", "structured_output_valid",
     "timeline_get_starts_with_input", "timeline_legacy_outputs_model_only", "timeline_post_model_only",
-    "output_text", "output_items",
+    "output_text", "output_items", "valid_request_accepted",
 ]
 
 
@@ -56,6 +56,15 @@ def rejected_with_400(rule_id: str, status: int, body: Any, *, what: str, locati
     return [violation(rule_id, f"{what} was answered with HTTP {status}", location=location,
                       expected="400 with the error envelope", observed=str(status),
                       evidence={"body": short(body, 1500)})]
+
+
+def valid_request_accepted(status: int, body: Any, *, what: str = "a valid create request",
+                           location: str = "") -> list[Violation]:
+    """A conforming request must be accepted; a 4xx/5xx here is the server's fault."""
+    if 200 <= status < 300:
+        return []
+    return [violation("request.valid.accepted", f"{what} was answered with HTTP {status}", location=location,
+                      expected="2xx", observed=f"{status} {short(body, 300)}")]
 
 
 def not_found_404(status: int, *, what: str, location: str = "") -> list[Violation]:

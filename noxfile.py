@@ -1,0 +1,66 @@
+"""Sessions: `nox -s conformance` (the main job), `tests`, `lint`, `bench`, `sdk`.
+
+Every session installs what it needs into its own virtualenv, so a fresh
+clone needs only `pip install nox`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import nox
+
+nox.options.sessions = ["conformance"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.default_venv_backend = "uv|virtualenv"
+
+PYTHON = None  # the interpreter nox runs on (>= 3.10)
+
+
+def _ensure_chromium(session: nox.Session) -> None:
+    """The HTML-report test opens the matrix in headless Chromium; install Debian's package when we can."""
+    if shutil.which("chromium") or shutil.which("chromium-browser") or os.path.exists("/usr/bin/chromium"):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        session.log("installing chromium for the HTML report test (apt-get)")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        try:
+            subprocess.run(["apt-get", "update", "-qq"], check=False, timeout=300, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
+                           check=False, timeout=600, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as exc:  # the test then skips with its reason
+            session.warn(f"could not install chromium: {exc}")
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The project's own tests (pytest exit 5, 'no tests collected', counts as a failure here on purpose)."""
+    session.install("-e", ".[dev]")
+    _ensure_chromium(session)
+    session.run("pytest", "-q", "-p", "no:randomly", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    session.install("ruff")
+    session.run("ruff", "check", "conformance", "tests", "noxfile.py")
+
+
+@nox.session(python=PYTHON)
+def conformance(session: nox.Session) -> None:
+    """The conformance suite. Offline by default: replays cassettes and runs against the bundled mock server.
+
+    Pass iconf options after `--`, e.g. `nox -s conformance -- --target live --revision all`.
+    """
+    session.install("-e", ".")
+    session.run("iconf", "run", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks: numbers printed and written to reports/bench/, never asserted as timings."""
+    session.install("-e", ".")
+    session.run("python", "-m", "conformance.bench", *session.posargs)
