@@ -1,0 +1,20 @@
+"""Block-type vocabulary shared by the parser, the model and the renderer.
+
+Derived from the profile tables (``conformance.profiles``) so the mock never
+invents a type the revisions do not define.
+"""
+
+from __future__ import annotations
+
+from ..profiles._common import MEDIA_TYPES, TOOL_PAIRS
+
+#: media blocks: valid inside user/model content in both revisions
+CONTENT_TYPES = frozenset({"text", *MEDIA_TYPES})
+#: built-in tool pairs, in the order the model emits them
+TOOLS = TOOL_PAIRS
+TOOL_CALLS = frozenset(f"{t}_call" for t in TOOL_PAIRS)
+TOOL_RESULTS = frozenset(f"{t}_result" for t in TOOL_PAIRS)
+#: types a result block answers (all carry call_id)
+RESULT_TYPES = TOOL_RESULTS | {"function_result"}
+#: non-media items the model produces (role "model" in a conversation)
+MODEL_STEP_TYPES = frozenset({"thought", "function_call"}) | TOOL_CALLS | TOOL_RESULTS

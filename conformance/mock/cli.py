@@ -1,0 +1,105 @@
+"""``iconf mock``: run the reference mock server from the command line.
+
+The top-level CLI (conformance/cli.py) calls :func:`register` with its
+subparsers; ``python -m conformance.mock`` uses :func:`main` directly.
+A bad ``--fault`` is an argparse usage error (exit 2, no traceback) that
+names the ID and lists the valid ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..profiles import PROFILES, UnknownRevisionError, get_profile
+from .config import MockConfig
+from .faults import FAULTS, UnknownFaultError, validate_fault_ids
+
+
+def _fault(value: str) -> str:
+    try:
+        return validate_fault_ids([value])[0]
+    except (UnknownFaultError, IndexError) as exc:
+        raise argparse.ArgumentTypeError(str(exc) or "empty fault id") from None
+
+
+def _revision(value: str) -> str:
+    try:
+        return get_profile(value).name
+    except UnknownRevisionError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _non_negative(kind: type) -> object:
+    def parse(value: str) -> object:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a {kind.__name__}") from None
+        if number < 0:
+            raise argparse.ArgumentTypeError(f"{value!r} must be >= 0")
+        return number
+    return parse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
+    parser.add_argument("--api-key", help="require this key in x-goog-api-key or ?key= (401/403 otherwise)")
+    parser.add_argument("--fault", action="append", default=[], type=_fault, metavar="RULE-ID",
+                        help="break this rule on every request (repeatable; see --list-faults)")
+    parser.add_argument("--latency", type=_non_negative(int), default=0, metavar="MS",
+                        help="delay every response by MS milliseconds")
+    parser.add_argument("--revision", type=_revision, default=None, choices=None,
+                        help=f"revision served without an Api-Revision header ({' or '.join(PROFILES)}; "
+                             "default 2026-05-20)")
+    parser.add_argument("--background-delay", type=_non_negative(float), default=0.5, metavar="S",
+                        help="seconds a background run stays in_progress (default 0.5)")
+    parser.add_argument("--base-path", default="", help="also serve every path under this prefix")
+    parser.add_argument("--list-faults", action="store_true", help="print every fault and exit")
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``mock`` subcommand to an argparse subparsers object."""
+    parser = subparsers.add_parser("mock", help="run the reference mock server",
+                                   description="Run the reference mock Interactions API server.")
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def list_faults(out=sys.stdout) -> None:
+    width = max(len(k) for k in FAULTS)
+    for rule_id, fault in FAULTS.items():
+        print(f"{rule_id:<{width}}  {fault.effect}", file=out)
+
+
+def config_from_args(args: argparse.Namespace) -> MockConfig:
+    kwargs = dict(api_key=args.api_key, faults=frozenset(args.fault), latency_ms=args.latency,
+                  background_delay_s=args.background_delay, base_path=args.base_path)
+    if args.revision:
+        kwargs["default_revision"] = args.revision
+    return MockConfig(**kwargs)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_faults:
+        list_faults()
+        return 0
+    from .server import serve
+
+    config = config_from_args(args)
+    print(f"iconf mock: serving on http://{args.host}:{args.port}{config.base_path} "
+          f"(default revision {config.default_revision}, faults: {', '.join(sorted(config.faults)) or 'none'})",
+          file=sys.stderr)
+    try:
+        serve(config, host=args.host, port=args.port)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="iconf mock", description="Run the reference mock Interactions API server.")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))

@@ -1,0 +1,43 @@
+"""Settings of one mock server instance.
+
+Everything that changes how the server behaves lives in this one frozen
+dataclass, so a test can build a server from a literal and the CLI maps its
+options onto fields one to one. Per-request overrides (the ``X-Iconf-Fault``
+header, directives in the input) layer on top of it; they never mutate it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..profiles import DEFAULT_REVISION, get_profile
+
+
+@dataclass(frozen=True)
+class MockConfig:
+    #: when set, every request must carry this key (x-goog-api-key or ?key=)
+    api_key: str | None = None
+    #: rule IDs the server breaks on every request (see faults.FAULTS)
+    faults: frozenset[str] = field(default_factory=frozenset)
+    #: added before every response, to exercise client timeouts and polling
+    latency_ms: int = 0
+    #: revision served when a request sends no Api-Revision header
+    default_revision: str = DEFAULT_REVISION
+    #: how long a background run stays in_progress (a directive may override it)
+    background_delay_s: float = 0.5
+    #: optional path prefix served in addition to the bare paths ("/prefix")
+    base_path: str = ""
+
+    def __post_init__(self) -> None:
+        from .faults import validate_fault_ids
+
+        object.__setattr__(self, "faults", frozenset(validate_fault_ids(self.faults)))
+        object.__setattr__(self, "default_revision", get_profile(self.default_revision).name)
+        base = self.base_path.strip()
+        if base and not base.startswith("/"):
+            base = "/" + base
+        object.__setattr__(self, "base_path", base.rstrip("/"))
+        if self.latency_ms < 0:
+            raise ValueError("latency_ms must be >= 0")
+        if self.background_delay_s < 0:
+            raise ValueError("background_delay_s must be >= 0")

@@ -1,0 +1,326 @@
+"""The deterministic scripted model.
+
+The mock has to produce every block/step type of both revisions on demand,
+and the same request must always give the same answer, so the "model" is a
+script driven by *directives* written into the input text,
+``[iconf: thought, image, function_call]`` (see ``DIRECTIVES`` and
+docs/mock.md), plus a few conversational rules that make statefulness
+observable (it remembers "My name is Ada." across previous_interaction_id).
+
+It returns neutral blocks (the legacy Content shapes); render.py turns them
+into outputs or steps. Nothing here knows about HTTP or revisions' wire names.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+
+from ._blocks import CONTENT_TYPES, TOOLS
+from .faults import ActiveFaults
+from .instances import instance_for, wrong_instance_for
+from .media import MEDIA
+from .parse import CreateRequest, strip_directives
+
+#: directive -> what it makes the model produce (docs/mock.md is built from this table)
+DIRECTIVES: dict[str, str] = {
+    "text": "a plain text answer (the default)",
+    "cite": "text with a url_citation annotation",
+    "image": "an image block (1x1 PNG, image/png)",
+    "audio": "an audio block (10 ms WAV, audio/wav)",
+    "video": "a video block (tiny MP4, video/mp4)",
+    "document": "a document block (one-page PDF, application/pdf)",
+    "thought": "a thought with signature and a text summary, before the answer",
+    "function_call": "a call of the first declared function tool (or =NAME); status requires_action",
+    **{t: f"a {t}_call / {t}_result pair before the answer" for t in TOOLS},
+    "tools": "every built-in tool pair",
+    "all": "thought, every tool pair, cited text and every media block",
+    "echo": "answer with the effective system_instruction, tool names and generation_config as JSON",
+    "fail": "the run fails: status failed (an error event in streams)",
+    "incomplete": "the run stops early: status incomplete, text truncated",
+    "delay": "=SECONDS: how long a background run stays in_progress",
+    "chunks": "=N: split each text into N deltas (default 3)",
+}
+
+_NAME_SAYS = re.compile(r"\bmy name is ([A-Za-z][\w'-]*)", re.IGNORECASE)
+_NAME_ASKS = re.compile(r"\bwhat(?:'s| is) my name\b", re.IGNORECASE)
+MEDIA_TOKENS = 64
+
+
+@dataclass
+class ModelInput:
+    request: CreateRequest
+    history: list[dict]
+    #: call_id -> function_call block the client was given and has not answered yet
+    pending_calls: dict[str, dict]
+    #: makes call ids unique per interaction
+    id_prefix: str
+    revision: str
+    faults: ActiveFaults
+    system_instruction: str | None = None
+    tools: list[dict] | None = None
+    generation_config: dict | None = None
+
+
+@dataclass
+class ModelResult:
+    outputs: list[dict]
+    status: str
+    usage: dict
+    error: dict | None = None
+    grounding: dict[str, int] = field(default_factory=dict)
+
+
+def tokens(text: str) -> int:
+    return max(1, math.ceil(len(text) / 4)) if text else 0
+
+
+def _block_tokens(block: dict) -> int:
+    kind = block.get("type")
+    if kind == "text":
+        return tokens(block.get("text", ""))
+    if kind in CONTENT_TYPES:
+        return MEDIA_TOKENS
+    return tokens(json.dumps(block, sort_keys=True))
+
+
+def usage_for(turns: list[dict], system_instruction: str | None, outputs: list[dict], revision: str,
+              grounding: dict[str, int] | None = None) -> dict:
+    """Token accounting; total_tokens = input + output + thought + tool_use (the usage rule)."""
+    text_in = sum(_block_tokens(b) for t in turns for b in t["content"] if b.get("type") == "text")
+    media_in = {m: sum(MEDIA_TOKENS for t in turns for b in t["content"] if b.get("type") == m)
+                for m in ("image", "audio", "video", "document")}
+    other_in = sum(_block_tokens(b) for t in turns for b in t["content"] if b.get("type") not in CONTENT_TYPES)
+    text_in += other_in + tokens(system_instruction or "")
+    total_in = text_in + sum(media_in.values())
+    out_text = sum(_block_tokens(b) for b in outputs if b["type"] in ("text", "function_call"))
+    out_media = {m: sum(MEDIA_TOKENS for b in outputs if b["type"] == m) for m in ("image", "audio", "video", "document")}
+    thought = sum(tokens(s.get("text", "")) for b in outputs if b["type"] == "thought" for s in b.get("summary", []))
+    tool_use = sum(_block_tokens(b) for b in outputs
+                   if b["type"].endswith(("_call", "_result")) and b["type"] != "function_call")
+    total_out = out_text + sum(out_media.values())
+    modalities = ("text", "image", "audio") if revision == "legacy" else ("text", "image", "audio", "video", "document")
+
+    def by_modality(text_tokens: int, media: dict[str, int]) -> list[dict]:
+        rows = [{"modality": "text", "tokens": text_tokens}] if text_tokens else []
+        rows += [{"modality": m, "tokens": n} for m, n in media.items() if n and m in modalities]
+        return rows
+
+    usage = {
+        "total_input_tokens": total_in,
+        "input_tokens_by_modality": by_modality(text_in, media_in),
+        "total_cached_tokens": 0,
+        "total_output_tokens": total_out,
+        "output_tokens_by_modality": by_modality(out_text, out_media),
+        "total_thought_tokens": thought,
+        "total_tool_use_tokens": tool_use,
+        "total_tokens": total_in + total_out + thought + tool_use,
+    }
+    if grounding and revision != "legacy":
+        usage["grounding_tool_count"] = [{"type": k, "count": v} for k, v in sorted(grounding.items())]
+    return usage
+
+
+def _user_text(turn: dict | None) -> str:
+    if not turn:
+        return ""
+    return " ".join(strip_directives(b["text"]) for b in turn["content"] if b.get("type") == "text").strip()
+
+
+def _signature(seed: str) -> str:
+    return base64.b64encode(hashlib.sha256(seed.encode()).digest()[:18]).decode()
+
+
+def json_schema_of(req: CreateRequest) -> tuple[bool, dict | None]:
+    """(wants JSON, schema or None) from response_format / response_mime_type in either revision's form."""
+    fmt = req.response_format
+    entries = fmt if isinstance(fmt, list) else [fmt] if isinstance(fmt, dict) else []
+    for entry in entries:
+        if entry.get("type") == "text" and entry.get("mime_type") == "application/json":
+            return True, entry.get("schema") if isinstance(entry.get("schema"), dict) else {}
+    if isinstance(fmt, dict) and fmt.get("type") not in ("text", "image", "audio"):
+        return True, fmt  # legacy: the body of response_format is the JSON Schema itself
+    if req.response_mime_type == "application/json":
+        return True, None
+    return False, None
+
+
+class _Calls:
+    def __init__(self, prefix: str) -> None:
+        self.prefix, self.n = prefix, 0
+
+    def next(self, kind: str) -> str:
+        self.n += 1
+        return f"{kind}_{self.prefix}_{self.n}"
+
+
+def run(inp: ModelInput) -> ModelResult:
+    req, faults = inp.request, inp.faults
+    d = dict(req.directives)
+    history = [] if faults.on("previous.context.carried") else inp.history
+    user_turns = [t for t in req.turns if t["role"] == "user"]
+    current = user_turns[-1] if user_turns else None
+    text_in = _user_text(current)
+    calls = _Calls(inp.id_prefix)
+    want = set(d)
+    if "all" in want:
+        want |= {"thought", "tools", "cite", "image", "audio", "video", "document"}
+    if req.agent:
+        want |= {"thought", "google_search", "cite"}
+    for modality in req.response_modalities or []:
+        if modality != "text":
+            want.add(modality)
+    for entry in req.response_format if isinstance(req.response_format, list) else [req.response_format]:
+        if isinstance(entry, dict) and entry.get("type") in ("image", "audio"):
+            want.add(entry["type"])
+
+    outputs: list[dict] = []
+    grounding: dict[str, int] = {}
+    status = "completed"
+    results = [b for b in (current or {"content": []})["content"] if b.get("type") == "function_result"]
+
+    if "fail" in want:
+        usage = usage_for(history + req.turns, inp.system_instruction, [], inp.revision)
+        return ModelResult([], "failed", usage, error={
+            "code": 500, "status": "INTERNAL",
+            "message": "The scripted model failed because the input asked for it (directive 'fail')."})
+
+    if "thought" in want:
+        outputs.append({"type": "thought", "signature": _signature("thought:" + text_in),
+                        "summary": [{"type": "text", "text": f"Planning an answer to: {text_in[:60] or 'the input'}"}]})
+    for tool in TOOLS:
+        if tool in want or "tools" in want or ("stream.block.assembled-valid" in faults.ids and tool == "code_execution"):
+            outputs.extend(_tool_pair(tool, calls, text_in, inp.tools))
+            if tool in ("google_search", "google_maps"):
+                grounding[tool] = grounding.get(tool, 0) + 1
+
+    function_tools = [t for t in inp.tools or [] if t.get("type") == "function"]
+    if results and faults.on("function.result.completes"):
+        first = inp.pending_calls.get(results[0]["call_id"]) or {"name": results[0].get("name", "function")}
+        fn = next((t for t in function_tools if t["name"] == first["name"]), {"name": first["name"]})
+        outputs.append(_function_call(fn, calls))
+        return _finish(inp, history, outputs, "requires_action", grounding)
+    if "function_call" in want and not results and function_tools:
+        chosen = d["function_call"]
+        fn = next((t for t in function_tools if t["name"].lower() == chosen), function_tools[0])
+        outputs.append(_function_call(fn, calls))
+        status = "completed" if faults.on("function.call.requires-action") else "requires_action"
+        return _finish(inp, history, outputs, status, grounding)
+
+    wants_json, schema = json_schema_of(req)
+    if results:
+        text = " ".join(_result_sentence(r, inp.pending_calls) for r in results)
+    elif "echo" in want:
+        text = json.dumps({
+            "system_instruction": inp.system_instruction,
+            "tools": [t.get("name") or t["type"] for t in inp.tools or []],
+            "generation_config": inp.generation_config,
+        }, sort_keys=True)
+    elif wants_json:
+        value = instance_for(schema) if schema is not None else {"answer": _conversational(text_in, history)}
+        if faults.on("structured.output.valid"):
+            value = wrong_instance_for(schema or {"type": "object"})
+        text = json.dumps(value)
+    elif req.agent:
+        text = (f"Research report on \"{text_in[:60]}\". Two sources were consulted and agree on the "
+                "main points. This summary is produced by the iconf mock agent.")
+    elif "function_call" in want and not function_tools:
+        text = "I cannot call a function: no tool of type function was declared on this call."
+    else:
+        text = _conversational(text_in, history)
+
+    limit = (inp.generation_config or {}).get("max_output_tokens")
+    if "incomplete" in want or (isinstance(limit, int) and tokens(text) > limit):
+        keep = max(1, (limit or max(1, tokens(text) // 2)) * 4)
+        text = text[:keep]
+        status = "incomplete"
+    block: dict = {"type": "text", "text": text}
+    if "cite" in want and not wants_json:
+        end = len(text.split(".")[0].encode("utf-8"))
+        block["annotations"] = [{"type": "url_citation", "url": "https://example.com/iconf/source-1",
+                                 "title": "iconf source 1", "start_index": 0, "end_index": end}]
+    outputs.append(block)
+    for media in ("image", "audio", "video", "document"):
+        if media in want:
+            mime, data = MEDIA[media]
+            outputs.append({"type": media, "data": data, "mime_type": mime})
+    return _finish(inp, history, outputs, status, grounding)
+
+
+def _finish(inp: ModelInput, history: list[dict], outputs: list[dict], status: str,
+            grounding: dict[str, int]) -> ModelResult:
+    usage = usage_for(history + inp.request.turns, inp.system_instruction, outputs, inp.revision, grounding)
+    return ModelResult(outputs, status, usage, grounding=grounding)
+
+
+def _conversational(text: str, history: list[dict]) -> str:
+    said = _NAME_SAYS.search(text)
+    if said:
+        return f"Nice to meet you, {said.group(1)}. I will remember your name for the rest of this conversation."
+    if _NAME_ASKS.search(text):
+        name = None
+        for turn in history:
+            if turn["role"] != "user":
+                continue
+            for block in turn["content"]:
+                found = _NAME_SAYS.search(block.get("text", "")) if block.get("type") == "text" else None
+                if found:
+                    name = found.group(1)
+        return f"Your name is {name}." if name else "I do not know your name yet."
+    turn_no = 1 + sum(1 for t in history if t["role"] == "user")
+    snippet = text[:80] or "(no text)"
+    return (f"Scripted answer {turn_no}: you said \"{snippet}\". This reply is deterministic and arrives "
+            "in several deltas.")
+
+
+def _result_sentence(result: dict, pending: dict[str, dict]) -> str:
+    call = pending.get(result.get("call_id"), {})
+    name = call.get("name") or result.get("name") or "function"
+    value = result.get("result")
+    shown = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return f"The function {name} returned {shown}."
+
+
+def _function_call(tool: dict, calls: _Calls) -> dict:
+    params = tool.get("parameters") if isinstance(tool.get("parameters"), dict) else {"type": "object"}
+    args = instance_for(params)
+    if not isinstance(args, dict):
+        args = {"value": args}
+    return {"type": "function_call", "id": calls.next("call"), "name": tool["name"], "arguments": args}
+
+
+def _tool_pair(tool: str, calls: _Calls, text: str, tools: list[dict] | None) -> list[dict]:
+    call_id = calls.next(tool)
+    query = text[:40] or "iconf"
+    if tool == "code_execution":
+        return [{"type": "code_execution_call", "id": call_id,
+                 "arguments": {"language": "python", "code": "print(6 * 7)"}},
+                {"type": "code_execution_result", "call_id": call_id, "result": "42\n", "is_error": False}]
+    if tool == "url_context":
+        url = "https://example.com/iconf/page"
+        return [{"type": "url_context_call", "id": call_id, "arguments": {"urls": [url]}},
+                {"type": "url_context_result", "call_id": call_id, "result": [{"url": url, "status": "success"}]}]
+    if tool == "google_search":
+        return [{"type": "google_search_call", "id": call_id, "arguments": {"queries": [query]},
+                 "search_type": "web_search"},
+                {"type": "google_search_result", "call_id": call_id,
+                 "result": [{"search_suggestions": f"<div class=\"iconf-suggestion\">{query}</div>"}]}]
+    if tool == "mcp_server_tool":
+        server = next((t.get("name") for t in tools or [] if t.get("type") == "mcp_server" and t.get("name")),
+                      "iconf-mcp")
+        return [{"type": "mcp_server_tool_call", "id": call_id, "name": "get_time", "server_name": server,
+                 "arguments": {"timezone": "UTC"}},
+                {"type": "mcp_server_tool_result", "call_id": call_id, "name": "get_time", "server_name": server,
+                 "result": "12:00 UTC"}]
+    if tool == "file_search":
+        return [{"type": "file_search_call", "id": call_id},
+                {"type": "file_search_result", "call_id": call_id,
+                 "result": [{"title": "iconf.txt", "text": "The mock stores nothing on disk."}]}]
+    place = {"place_id": "iconf-place-1", "name": "Mock Cafe", "url": "https://maps.example.com/iconf-place-1"}
+    return [{"type": "google_maps_call", "id": call_id, "arguments": {"queries": [query]}},
+            {"type": "google_maps_result", "call_id": call_id,
+             "result": [{"places": [place], "widget_context_token": "iconf-widget-token"}]}]

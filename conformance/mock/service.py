@@ -1,0 +1,151 @@
+"""The interaction lifecycle, independent of HTTP.
+
+create / get / cancel / delete against the store, with the behaviour rules
+of the API (store, background, chaining, function results) enforced here so
+app.py only translates between HTTP and these calls. Faults that change a
+*decision* (accept what should be rejected, keep what should be deleted)
+are switched here; faults that change *rendering* live in render.py and
+perturb.py.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..profiles import Profile
+from . import model
+from .config import MockConfig
+from .errors import invalid, not_found, precondition
+from .faults import ActiveFaults
+from .parse import CreateRequest
+from .store import Record, Store
+
+
+@dataclass
+class Ctx:
+    """What one HTTP request brings: the revision it is served in and the faults in force."""
+
+    profile: Profile
+    faults: ActiveFaults
+
+    def for_record(self, rec: Record) -> ActiveFaults:
+        return self.faults | rec.faults
+
+
+class Service:
+    def __init__(self, config: MockConfig, store: Store | None = None) -> None:
+        self.config = config
+        self.store = store or Store()
+
+    # --- create ------------------------------------------------------------------------------
+
+    def create(self, req: CreateRequest, ctx: Ctx) -> Record:
+        faults = ctx.faults
+        history: list[dict] = []
+        pending: dict[str, dict] = {}
+        prev: Record | None = None
+        if req.previous_interaction_id is not None:
+            prev = self._previous(req.previous_interaction_id, faults)
+            history = prev.conversation()
+            pending = {b["id"]: b for b in prev.outputs if b["type"] == "function_call"}
+        for turn in req.turns:
+            for block in turn["content"]:
+                if block.get("type") == "function_call":
+                    pending.setdefault(block["id"], block)
+        user_turns = [t for t in req.turns if t["role"] == "user"]
+        results = [b for b in (user_turns[-1]["content"] if user_turns else []) if b.get("type") == "function_result"]
+        for result in results:
+            if result["call_id"] not in pending and not faults.on("request.function-result.call-id"):
+                known = ", ".join(sorted(pending)) or "none"
+                raise invalid(f"Invalid value at 'call_id': function_result call_id {result['call_id']!r} matches no "
+                              f"function_call of this conversation (pending call ids: {known})")
+
+        system_instruction, tools, generation_config = req.system_instruction, req.tools, req.generation_config
+        if prev is not None and faults.on("previous.settings.not-inherited"):
+            system_instruction = system_instruction if system_instruction is not None else prev.request.system_instruction
+            tools = tools if tools is not None else prev.tools
+            generation_config = generation_config if generation_config is not None else prev.request.generation_config
+
+        interaction_id, seq = self.store.new_id()
+        result = model.run(model.ModelInput(
+            request=req, history=history, pending_calls=pending, id_prefix=f"{seq:04d}", revision=ctx.profile.name,
+            faults=faults, system_instruction=system_instruction, tools=tools, generation_config=generation_config,
+        ))
+        now = self.store.clock()
+        stored = req.store
+        if not req.store_given and faults.on("store.default.retrievable"):
+            stored = False
+        if not req.store and faults.on("store.false.not-retrievable"):
+            stored = True
+        rec = Record(
+            id=interaction_id, seq=seq, request=req, history=history, created=now, updated=now,
+            status=result.status, final_status=result.status, outputs=result.outputs, usage=result.usage,
+            error=result.error, background=req.background, stored=stored, faults=faults.ids, tools=tools,
+        )
+        if req.background:
+            rec.status = "in_progress"
+            delay = self.background_delay(req)
+            rec.finish_at = math.inf if faults.on("background.poll.reaches-terminal") else now + delay
+        self.store.add(rec)
+        return self.store.refresh(rec)
+
+    def background_delay(self, req: CreateRequest) -> float:
+        value = req.directives.get("delay")
+        if value:
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                raise invalid(f"Invalid value at 'input': directive delay={value!r} is not a number of seconds") from None
+        return self.config.background_delay_s
+
+    def _previous(self, pid: str, faults: ActiveFaults) -> Record:
+        prev = self.store.snapshot(pid)
+        if prev is None:
+            hidden = self.store.snapshot(pid, include_unstored=True)
+            if hidden is None:
+                raise not_found(f"Interaction {pid!r} given as 'previous_interaction_id' was not found")
+            if not faults.on("request.store-false.no-previous"):
+                raise invalid(f"Invalid value at 'previous_interaction_id': interaction {pid!r} was created with "
+                              "store=false and cannot be continued")
+            prev = hidden
+        if prev.running:
+            raise precondition(f"Invalid value at 'previous_interaction_id': interaction {pid!r} is still in_progress")
+        return prev
+
+    # --- read, cancel, delete ----------------------------------------------------------------
+
+    def get(self, interaction_id: str, ctx: Ctx) -> Record:
+        rec = self.store.snapshot(interaction_id)
+        if rec is None:
+            if ctx.faults.on("error.not-found.404") and not self.store.issued(interaction_id):
+                raise invalid(f"Invalid value at 'id': {interaction_id!r} is not a valid interaction id")
+            raise not_found(f"Interaction {interaction_id!r} was not found (field 'id')")
+        return rec
+
+    def cancel(self, interaction_id: str, ctx: Ctx) -> Record:
+        rec = self.get(interaction_id, ctx)
+        faults = ctx.for_record(rec)
+        if rec.background and rec.running:
+            if faults.on("cancel.running.cancelled"):
+                return rec
+            usage = model.usage_for(rec.history + rec.request.turns, rec.request.system_instruction, [],
+                                    ctx.profile.name)
+            cancelled = self.store.cancel(interaction_id)
+            if cancelled is not None:
+                cancelled.usage = usage
+                self.store.set_usage(interaction_id, usage)
+                return cancelled
+            rec = self.get(interaction_id, ctx)
+        if faults.on("cancel.finished.rejected"):
+            return rec
+        kind = "a background" if rec.background else "a foreground (non-background)"
+        raise precondition(f"Interaction {interaction_id!r} cannot be cancelled (field 'id'): it is {kind} "
+                           f"interaction with status {rec.status}; only running background interactions can be "
+                           "cancelled")
+
+    def delete(self, interaction_id: str, ctx: Ctx) -> None:
+        rec = self.get(interaction_id, ctx)
+        if ctx.for_record(rec).on("delete.no-trace"):
+            return
+        self.store.delete(interaction_id)
