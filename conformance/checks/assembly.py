@@ -96,6 +96,9 @@ class BlockAssembler:
                 last["_acc"].append(text)
             else:
                 self._texts.setdefault("text", TextAccumulator()).append(text)
+            if delta.get("annotations"):  # legacy text deltas may carry their citations
+                target = self._content[-1] if self._content else self.block
+                target.setdefault("annotations", []).extend(delta["annotations"])
         elif merge == "media":
             item = {k: v for k, v in delta.items()}
             if self._content is not None:

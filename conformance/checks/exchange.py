@@ -68,7 +68,7 @@ def check_exchange(schemas: SchemaSet, ex: Exchange, *, state: ConversationState
     if op == "create":
         if ex.request_body is None and ex.request_raw:
             malformed = True
-        else:
+        elif ex.request_body is not None:
             bad_input = check_request(schemas, ex.request_body, state=state, location=ex.label)
     elif op == "item" and ex.method == "GET":
         bad_input = check_get_params(ex.query, location=ex.label)

@@ -1,0 +1,1 @@
+"""The conformance suite: pytest scenarios shipped in the package, the plugin that runs them, and `iconf run`."""

@@ -1,0 +1,140 @@
+"""The per-scenario judge: runs checks, remembers which rules were exercised, collects violations.
+
+Scenarios never assert on rules directly; they hand observations to the
+judge. The plugin turns the judge's MUST violations into a test failure
+(with the evidence) and everything into the run's report, so a scenario
+that checks ten rules reports all ten, not just the first that failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pytest
+
+from ..checks import (
+    ConversationState,
+    Exchange,
+    LifecycleTracker,
+    check_error_body,
+    check_exchange,
+    check_interaction,
+    compare_with_resource,
+)
+from ..checks import behaviour
+from ..rules import RULES, Violation
+from ..targets import Answer, StreamAnswer, TargetClient
+
+#: rules every stream check exercises
+STREAM_RULES = tuple(r.id for r in RULES if r.area == "stream" and r.id not in (
+    "stream.event-id.resumable", "stream.assembly.matches-resource", "stream.framing.done-frame"))
+STREAM_RULES += ("schema.event.valid", "lifecycle.status.known")
+RESOURCE_RULES = ("schema.interaction.valid", "schema.interaction.object-field", "lifecycle.status.known",
+                  "usage.totals.add-up", "schema.type.known", "revision.header.honoured")
+
+
+class Judge:
+    """Collects the verdicts of one scenario run against one target and revision."""
+
+    def __init__(self, client: TargetClient, selected: frozenset[str] | None = None) -> None:
+        self.client = client
+        self.profile = client.profile
+        self.schemas = client.schemas
+        self.selected = selected
+        self.violations: list[Violation] = []
+        self.rules: list[str] = []
+        self.state = ConversationState()
+        self._trackers: dict[str, LifecycleTracker] = {}
+
+    # -- bookkeeping ----------------------------------------------------------------------------
+
+    def covers(self, *rule_ids: str) -> None:
+        for rule_id in rule_ids:
+            RULES[rule_id]
+            if rule_id not in self.rules and self.profile.name in RULES[rule_id].revisions:
+                self.rules.append(rule_id)
+
+    def add(self, violations: Iterable[Violation], *covered: str) -> list[Violation]:
+        self.covers(*covered)
+        added = []
+        for v in violations:
+            if self.profile.name not in RULES[v.rule_id].revisions:
+                continue
+            if self.selected is not None and v.rule_id not in self.selected:
+                continue
+            self.covers(v.rule_id)
+            self.violations.append(v)
+            added.append(v)
+        return added
+
+    def must_failures(self) -> list[Violation]:
+        return [v for v in self.violations if v.level == "MUST"]
+
+    def rule(self, check_name: str, *args: Any, **kw: Any) -> list[Violation]:
+        """Run a named behaviour check (``behaviour.<check_name>``) and record it."""
+        fn = getattr(behaviour, check_name)
+        return self.add(fn(*args, **kw))
+
+    # -- common observations --------------------------------------------------------------------
+
+    def expect_ok(self, answer: Answer | StreamAnswer, what: str, *, request: Any = None) -> Any:
+        """A conforming request must succeed; otherwise record request.valid.accepted and stop the scenario."""
+        self.covers("request.valid.accepted")
+        if 200 <= answer.status < 300:
+            return answer.body
+        self.add(behaviour.valid_request_accepted(answer.status, answer.body, what=what))
+        if answer.status >= 400:
+            self.add(check_error_body(self.schemas, answer.status, answer.body, location=what), "error.envelope.shape")
+        pytest.fail(f"{what} was answered with HTTP {answer.status}: {str(answer.body)[:500]}", pytrace=False)
+
+    def interaction(self, body: Any, *, op: str = "get", request: Mapping | None = None, track: bool = True) -> Any:
+        """A full resource from ``op`` (create, get or cancel): schema, object field, usage, revision shape, lifecycle."""
+        iid = body.get("id") if isinstance(body, Mapping) else None
+        method, path = {
+            "create": ("POST", "/interactions"),
+            "get": ("GET", f"/interactions/{iid}"),
+            "cancel": ("POST", f"/interactions/{iid}/cancel"),
+        }[op]
+        ex = Exchange(method, path, request_body=request, status=200, response_body=body)
+        self.add(check_exchange(self.schemas, ex, state=self.state), *RESOURCE_RULES)
+        if track and isinstance(body, Mapping) and isinstance(iid, str):
+            self.observe(body, source=f"{method} {path}")
+        return body
+
+    def observe(self, body: Mapping, *, source: str = "") -> None:
+        iid = body.get("id")
+        if not isinstance(iid, str):
+            return
+        tracker = self._trackers.setdefault(iid, LifecycleTracker(self.profile))
+        self.add(tracker.observe(body, source=source), "lifecycle.transition.legal", "lifecycle.terminal.immutable",
+                 "lifecycle.timestamps.ordered", "lifecycle.id.stable", "lifecycle.status.known")
+
+    def history(self, iid: str) -> list[str]:
+        tracker = self._trackers.get(iid)
+        return list(tracker.history) if tracker else []
+
+    def stream(self, answer: StreamAnswer, what: str) -> Any:
+        """A streaming answer: every grammar rule, then the completed interaction's lifecycle."""
+        self.expect_ok(answer, what)
+        result = answer.result
+        assert result is not None
+        self.add(result.violations, *STREAM_RULES)
+        if result.completed_interaction and result.interaction_id:
+            tracker = self._trackers.setdefault(result.interaction_id, LifecycleTracker(self.profile))
+            self.add(tracker.observe(result.completed_interaction, source=f"{what} completion event"))
+        return result
+
+    def matches(self, stream_items: list, resource: Mapping, where: str) -> None:
+        self.add(compare_with_resource(self.profile, stream_items, resource, location=where),
+                 "stream.assembly.matches-resource")
+
+    def error(self, answer: Answer | StreamAnswer, where: str) -> None:
+        self.add(check_error_body(self.schemas, answer.status, answer.body, location=where), "error.envelope.shape")
+
+    def rejected(self, rule_id: str, answer: Answer | StreamAnswer, what: str) -> None:
+        """A request breaking ``rule_id`` must get 400 in the envelope (never 5xx)."""
+        self.covers(rule_id, "error.bad-input.no-5xx")
+        self.add(behaviour.rejected_with_400(rule_id, answer.status, answer.body, what=what))
+        if answer.status >= 400:
+            self.error(answer, what)

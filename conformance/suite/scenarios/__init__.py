@@ -1,0 +1,1 @@
+"""Scenario catalogue. Each test carries ``@pytest.mark.iconf(area=..., rules=[...], needs=[...])``."""

@@ -1,0 +1,55 @@
+"""Function calling: requires_action, a matching function_result completes, a wrong call_id is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.checks.behaviour import output_items
+from conformance.suite.recipes import WEATHER_TOOL, scripted
+
+iconf = pytest.mark.iconf
+
+
+def _call(client, judge):
+    p = client.profile
+    request = scripted(client.config, "function_call", "What is the weather in Paris? Use the tool.",
+                       tools=[WEATHER_TOOL])
+    body = judge.expect_ok(client.create(request), "create with a function tool")
+    judge.interaction(body, op="create", request=request)
+    calls = [i for i in output_items(p, body) if i.get("type") == "function_call"]
+    if not calls and "scripted" not in client.config.capabilities:
+        pytest.skip("the model answered without calling the function")
+    judge.rule("function_call_requires_action", p, body)
+    return body, calls
+
+
+def _result(call_id: str) -> dict:
+    return {"type": "function_result", "call_id": call_id, "name": "get_weather",
+            "result": {"temperature_c": 18, "sky": "clear"}}
+
+
+@iconf(area="function", rules=["function.call.requires-action", "function.result.completes",
+                               "request.function-result.call-id"], needs=["functions", "store"])
+def test_function_call_round_trip(client, judge, revision):
+    body, calls = _call(client, judge)
+    if not calls:
+        return
+    request = {"model": client.config.model, "previous_interaction_id": body["id"],
+               "input": [_result(calls[0]["id"])], "tools": [WEATHER_TOOL]}
+    answer = client.create(request)
+    if answer.ok:
+        judge.interaction(answer.body, op="create", request=request)
+    judge.rule("function_result_completes", answer.status, answer.body)
+    if answer.ok:
+        stored = judge.expect_ok(client.get(answer.body["id"]), "GET of the answered call")
+        judge.interaction(stored)
+
+
+@iconf(area="function", rules=["request.function-result.call-id"], needs=["functions", "store"])
+def test_function_result_with_unknown_call_id_rejected(client, judge, revision):
+    body, calls = _call(client, judge)
+    if not calls:
+        return
+    request = {"model": client.config.model, "previous_interaction_id": body["id"],
+               "input": [_result("iconf-no-such-call")], "tools": [WEATHER_TOOL]}
+    judge.rejected("request.function-result.call-id", client.create(request), "function_result with a wrong call_id")
