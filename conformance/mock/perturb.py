@@ -87,7 +87,8 @@ def _final_faults(evs: list[dict], profile: Profile, faults: ActiveFaults) -> No
         if starts:
             s = starts[0]
             follower = next(i for i in range(s + 1, len(evs)) if evs[i].get("index") == evs[s]["index"])
-            evs.insert(s, evs.pop(follower))
+            # a copy goes before the start; the original stays, so assembly is unaffected
+            evs.insert(s, copy.deepcopy(evs[follower]))
     if faults.on("stream.block.index-consecutive"):
         for ev in evs:
             if ev.get("event_type") in (g.block_start, g.block_delta, g.block_stop):

@@ -89,6 +89,8 @@ def model_items(rec: Record, profile: Profile, faults: ActiveFaults) -> list[dic
     if blocks and faults.on("schema.type.known"):
         blocks.append({"type": UNKNOWN_TYPE})
     if profile.items_field == "outputs":
+        if blocks and faults.on("timeline.legacy.outputs-model-only"):
+            blocks = [copy.deepcopy(b) for t in rec.request.turns if t["role"] == "user" for b in t["content"]] + blocks
         return blocks
     return to_steps(blocks)
 
@@ -143,8 +145,6 @@ def resource(rec: Record, profile: Profile, faults: ActiveFaults, view: str, inc
     out["role"] = 0 if faults.on("schema.interaction.valid") else ("agent" if rec.request.agent else "model")
     items = model_items(rec, profile, faults)
     if profile.items_field == "outputs":
-        if faults.on("timeline.legacy.outputs-model-only"):
-            items = [copy.deepcopy(b) for t in rec.request.turns if t["role"] == "user" for b in t["content"]] + items
         out["outputs"] = items
         if include_input:
             out["input"] = copy.deepcopy(rec.request.input)
