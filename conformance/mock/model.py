@@ -165,6 +165,8 @@ def run(inp: ModelInput) -> ModelResult:
     user_turns = [t for t in req.turns if t["role"] == "user"]
     current = user_turns[-1] if user_turns else None
     text_in = _user_text(current)
+    # the conversation the model sees: stored history plus earlier turns sent inline (stateless history)
+    seen = history + (req.turns[: req.turns.index(current)] if current is not None else list(req.turns))
     calls = _Calls(inp.id_prefix)
     want = set(d)
     if "all" in want:
@@ -221,7 +223,7 @@ def run(inp: ModelInput) -> ModelResult:
             "generation_config": inp.generation_config,
         }, sort_keys=True)
     elif wants_json:
-        value = instance_for(schema) if schema is not None else {"answer": _conversational(text_in, history)}
+        value = instance_for(schema) if schema is not None else {"answer": _conversational(text_in, seen)}
         if faults.on("structured.output.valid"):
             value = wrong_instance_for(schema or {"type": "object"})
         text = json.dumps(value)
@@ -231,7 +233,7 @@ def run(inp: ModelInput) -> ModelResult:
     elif "function_call" in want and not function_tools:
         text = "I cannot call a function: no tool of type function was declared on this call."
     else:
-        text = _conversational(text_in, history)
+        text = _conversational(text_in, seen)
 
     limit = (inp.generation_config or {}).get("max_output_tokens")
     if "incomplete" in want or (isinstance(limit, int) and tokens(text) > limit):
