@@ -339,6 +339,7 @@ class ProxyRecorder:
         self.started = _now_iso()
         self._lock = threading.RLock()
         self._seq = 0
+        self._open = 0
         self._secrets: set[str] = {s for s in secrets if s}
         self._schemas: dict[str, SchemaSet] = {}
         self._records: deque[ExchangeRecord] = deque()
@@ -431,6 +432,8 @@ class ProxyRecorder:
         record.rules = [r for r in dict.fromkeys(rules) if revision in RULES[r].revisions]
         record.violations = [self._violation_dict(v, "client", record) for v in client]
         request_text = self._request_text(method, path, query_string, headers, body)
+        with self._lock:
+            self._open += 1
         return ExchangeContext(self, record, query=query, body=body, body_json=body_json, body_ok=body_ok,
                                store=store, iid=iid, schemas=schemas, wants_stream=wants_stream,
                                resumed_from=resumed_from, request_text=request_text)
@@ -556,6 +559,7 @@ class ProxyRecorder:
 
     def _close(self, ctx: ExchangeContext, server: list[Violation], response_text: str) -> None:
         record = ctx.record
+        self._open -= 1
         record.duration = time.time() - record.started
         record.violations += [self._violation_dict(v, "server", record) for v in server]
         record.rules = [r for r in dict.fromkeys(record.rules) if record.revision in RULES[r].revisions]
@@ -572,6 +576,11 @@ class ProxyRecorder:
                 pass
 
     # -- results -----------------------------------------------------------------------------
+
+    def open_exchanges(self) -> int:
+        """Exchanges begun whose answer has not been judged yet."""
+        with self._lock:
+            return self._open
 
     def exchanges(self) -> list[ExchangeRecord]:
         with self._lock:

@@ -1,0 +1,260 @@
+#!/usr/bin/env node
+// Scenario script: @google/genai (Node) 1.x and 3.x against an Interactions API server.
+//
+// Run it through the harness, which starts the mock behind the validating
+// proxy and sets the environment:
+//
+//   iconf client --revision legacy -- node conformance/sdk/scripts/node_genai.mjs      # @google/genai 1.x
+//   iconf client --api-version v1 -- node conformance/sdk/scripts/node_genai.mjs       # @google/genai 3.x
+//
+// @google/genai is imported from ICONF_GENAI_DIR (a directory whose
+// node_modules holds it) when set, else resolved as usual. It reads
+// GOOGLE_GEMINI_BASE_URL, GEMINI_API_KEY / GOOGLE_API_KEY and
+// GOOGLE_GENAI_API_VERSION. Each step checks that the SDK handed back what the
+// server sent: the text, function call and status the SDK reports are
+// compared with the same interaction fetched raw over HTTP (fetch, no SDK).
+// The inputs carry mock directives ([iconf: ...]); a real model reads them as
+// plain text. Exit status 0 when every step passed, 1 otherwise.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+// The installed @google/genai: its directory and its Node ESM entry point.
+function locateGenai() {
+  const dir = process.env.ICONF_GENAI_DIR;
+  if (dir) {
+    const pkgDir = path.join(path.resolve(dir), 'node_modules', '@google', 'genai');
+    return { pkgDir, entry: pathToFileURL(path.join(pkgDir, 'dist', 'node', 'index.mjs')).href };
+  }
+  const entry = import.meta.resolve('@google/genai');
+  let pkgDir = path.dirname(fileURLToPath(entry));
+  while (!fs.existsSync(path.join(pkgDir, 'package.json')) && path.dirname(pkgDir) !== pkgDir) {
+    pkgDir = path.dirname(pkgDir);
+  }
+  return { pkgDir, entry };
+}
+
+const located = locateGenai();
+const genai = await import(located.entry);
+const { GoogleGenAI } = genai;
+const VERSION = JSON.parse(fs.readFileSync(path.join(located.pkgDir, 'package.json'), 'utf8')).version;
+const MAJOR = Number(VERSION.split('.')[0]);
+// 1.x speaks the legacy revision (outputs, content.* events); 2.x and later 2026-05-20 (steps, step.*)
+const ITEMS = MAJOR < 2 ? 'outputs' : 'steps';
+const API_VERSION = process.env.GOOGLE_GENAI_API_VERSION || (MAJOR < 3 ? 'v1beta' : 'v1');
+const BASE_URL = (process.env.GOOGLE_GEMINI_BASE_URL || 'https://generativelanguage.googleapis.com').replace(/\/+$/, '');
+const KEY = process.env.GEMINI_API_KEY || process.env.GOOGLE_API_KEY || '';
+const MODEL = process.env.ICONF_MODEL || 'gemini-2.5-flash';
+const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'incomplete', 'requires_action']);
+const POLL_TIMEOUT_MS = Number(process.env.ICONF_POLL_TIMEOUT || '30') * 1000;
+
+class StepFailed extends Error {}
+
+function expect(condition, message) {
+  if (!condition) throw new StepFailed(message);
+}
+
+function plain(value) {
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+}
+
+function items(resource) {
+  return ((resource && resource[ITEMS]) || []).filter((i) => i && typeof i === 'object');
+}
+
+function textOf(resource) {
+  let out = '';
+  for (const item of items(resource)) {
+    if (item.type === 'text') out += item.text || '';
+    else if (item.type === 'model_output') {
+      for (const c of item.content || []) if (c.type === 'text') out += c.text || '';
+    }
+  }
+  return out;
+}
+
+function modelTextOfRaw(body) {
+  return textOf({ [ITEMS]: items(body).filter((i) => i.type !== 'user_input') });
+}
+
+function functionCalls(resource) {
+  return items(resource).filter((i) => i.type === 'function_call');
+}
+
+async function raw(method, p) {
+  const headers = { 'x-goog-api-key': KEY };
+  if (MAJOR >= 2) headers['Api-Revision'] = '2026-05-20';
+  const answer = await fetch(`${BASE_URL}/${API_VERSION}/${p}`, {
+    method, headers, signal: AbortSignal.timeout(30000),
+  });
+  const text = await answer.text();
+  return [answer.status, text ? JSON.parse(text) : {}];
+}
+
+async function serverView(iid) {
+  const [status, body] = await raw('GET', `interactions/${iid}`);
+  expect(status === 200, `raw GET of ${iid} answered ${status}: ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function collect(stream) {
+  const events = [];
+  for await (const event of stream) events.push(plain(event));
+  return events;
+}
+
+function streamText(events) {
+  let out = '';
+  for (const e of events) {
+    if ((e.event_type === 'content.delta' || e.event_type === 'step.delta') && e.delta && e.delta.type === 'text') {
+      out += e.delta.text || '';
+    }
+  }
+  return out;
+}
+
+function streamIid(events) {
+  for (const e of events) if (e.interaction && e.interaction.id) return e.interaction.id;
+  return null;
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const ai = new GoogleGenAI({ apiKey: KEY, httpOptions: { baseUrl: BASE_URL, apiVersion: API_VERSION } });
+const state = {};
+const tool = {
+  type: 'function', name: 'get_weather', description: 'The weather in a city.',
+  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+};
+
+const steps = [
+  ['create', async () => {
+    const r = plain(await ai.interactions.create({ model: MODEL, input: 'Hello from the iconf SDK check.' }));
+    expect(r.status === 'completed', `status ${r.status}, expected completed`);
+    expect(typeof r.id === 'string' && r.id, 'the interaction has no id');
+    const text = textOf(r);
+    expect(text, `the SDK returned no text in ${ITEMS}: ${JSON.stringify(r)}`);
+    const srv = await serverView(r.id);
+    expect(modelTextOfRaw(srv) === text, `SDK text ${JSON.stringify(text)} != server text ${JSON.stringify(modelTextOfRaw(srv))}`);
+    state.first = r.id;
+  }],
+  ['stream', async () => {
+    const events = await collect(await ai.interactions.create({
+      model: MODEL, input: 'Stream a reply [iconf: chunks=5]', stream: true,
+    }));
+    const kinds = events.map((e) => e.event_type);
+    expect(kinds.length, 'the stream yielded no events');
+    const [start, done] = MAJOR < 2 ? ['interaction.start', 'interaction.complete'] : ['interaction.created', 'interaction.completed'];
+    expect(kinds[0] === start, `first event ${kinds[0]}, expected ${start}`);
+    expect(kinds[kinds.length - 1] === done, `last event ${kinds[kinds.length - 1]}, expected ${done}`);
+    const iid = streamIid(events);
+    expect(iid, 'no interaction id in the stream');
+    const text = streamText(events);
+    expect(text, 'the stream carried no text deltas');
+    const srv = await serverView(iid);
+    expect(modelTextOfRaw(srv) === text, `streamed text ${JSON.stringify(text)} != server text ${JSON.stringify(modelTextOfRaw(srv))}`);
+    state.stream = { iid, events };
+  }],
+  ['stream resume', async () => {
+    expect(state.stream, 'the stream step failed, nothing to resume');
+    const { iid, events } = state.stream;
+    const ids = events.map((e) => e.event_id).filter(Boolean);
+    expect(ids.length >= 3, `the stream carried ${ids.length} event ids; cannot resume`);
+    const cut = Math.floor(ids.length / 2);
+    const replay = await collect(await ai.interactions.get(iid, { stream: true, last_event_id: ids[cut] }));
+    const got = replay.map((e) => e.event_id).filter(Boolean);
+    const want = ids.slice(cut + 1);
+    expect(JSON.stringify(got) === JSON.stringify(want), `resumed after ${ids[cut]}: got ${got}, expected ${want}`);
+  }],
+  ['background + poll', async () => {
+    const r = plain(await ai.interactions.create({
+      model: MODEL, input: 'Work in the background [iconf: delay=0.3]', background: true,
+    }));
+    expect(r.status === 'in_progress', `background create status ${r.status}, expected in_progress`);
+    const deadline = Date.now() + POLL_TIMEOUT_MS;
+    let g;
+    for (;;) {
+      g = plain(await ai.interactions.get(r.id));
+      if (TERMINAL.has(g.status)) break;
+      expect(Date.now() < deadline, `still ${g.status} after ${POLL_TIMEOUT_MS} ms of polling`);
+      await sleep(200);
+    }
+    expect(g.status === 'completed', `background run ended ${g.status}`);
+    const srv = await serverView(r.id);
+    expect(modelTextOfRaw(g) && modelTextOfRaw(g) === modelTextOfRaw(srv), 'polled text differs from the server\'s');
+  }],
+  ['get', async () => {
+    expect(state.first, 'the create step failed, nothing to get');
+    const g = plain(await ai.interactions.get(state.first));
+    expect(g.id === state.first, `GET returned id ${g.id}`);
+    const srv = await serverView(state.first);
+    expect(g.status === srv.status, `status ${g.status} != server ${srv.status}`);
+    expect(modelTextOfRaw(g) === modelTextOfRaw(srv), 'GET text differs from the server\'s');
+  }],
+  ['cancel', async () => {
+    const r = plain(await ai.interactions.create({ model: MODEL, input: 'A long job [iconf: delay=30]', background: true }));
+    const c = plain(await ai.interactions.cancel(r.id));
+    expect(c.status === 'cancelled', `cancel answered status ${c.status}`);
+    const g = plain(await ai.interactions.get(r.id));
+    expect(g.status === 'cancelled', 'the interaction did not stay cancelled');
+  }],
+  ['delete', async () => {
+    expect(state.first, 'the create step failed, nothing to delete');
+    await ai.interactions.delete(state.first);
+    let error = null;
+    try {
+      await ai.interactions.get(state.first);
+    } catch (exc) {
+      error = exc;
+    }
+    expect(error, 'GET after DELETE succeeded');
+    const code = error.status ?? error.statusCode ?? error.code;
+    expect(code === 404 || String(error).includes('404'), `GET after DELETE raised ${error}`);
+    const [status] = await raw('GET', `interactions/${state.first}`);
+    expect(status === 404, `raw GET after DELETE answered ${status}`);
+  }],
+  ['previous_interaction_id', async () => {
+    const first = plain(await ai.interactions.create({ model: MODEL, input: 'My name is Ada.' }));
+    const second = plain(await ai.interactions.create({
+      model: MODEL, input: 'What is my name?', previous_interaction_id: first.id,
+    }));
+    expect(textOf(second).includes('Ada'), `the chained answer does not know the name: ${JSON.stringify(textOf(second))}`);
+  }],
+  ['function calling round trip', async () => {
+    const r = plain(await ai.interactions.create({
+      model: MODEL, input: 'What is the weather in Paris? [iconf: function_call]', tools: [tool],
+    }));
+    expect(r.status === 'requires_action', `status ${r.status}, expected requires_action`);
+    const calls = functionCalls(r);
+    expect(calls.length === 1, `expected one function_call, got ${JSON.stringify(calls)}`);
+    const call = calls[0];
+    const srvCalls = functionCalls({ [ITEMS]: (await serverView(r.id))[ITEMS] });
+    expect(srvCalls.length && srvCalls[0].id === call.id && srvCalls[0].name === call.name
+      && JSON.stringify(srvCalls[0].arguments) === JSON.stringify(call.arguments),
+    `SDK function call ${JSON.stringify(call)} != server's ${JSON.stringify(srvCalls)}`);
+    expect(call.name === 'get_weather', `called ${call.name}`);
+    const answer = plain(await ai.interactions.create({
+      model: MODEL, previous_interaction_id: r.id, tools: [tool],
+      input: [{ type: 'function_result', call_id: call.id, name: call.name, result: { temperature_c: 21, sky: 'clear' } }],
+    }));
+    expect(answer.status === 'completed', `after the function result: status ${answer.status}`);
+    expect(textOf(answer), 'no text after the function result');
+  }],
+];
+
+console.log(`@google/genai ${VERSION} (${ITEMS}, /${API_VERSION}) against ${BASE_URL}`);
+let failed = 0;
+for (const [name, step] of steps) {
+  try {
+    await step();
+    console.log(`ok   ${name}`);
+  } catch (exc) {
+    failed += 1;
+    const why = exc instanceof StepFailed ? exc.message : `the SDK raised ${exc && exc.name}: ${exc && exc.message}`;
+    console.log(`FAIL ${name}: ${why}`);
+    if (process.env.ICONF_DEBUG && !(exc instanceof StepFailed)) console.error(exc);
+  }
+}
+console.log(`${steps.length - failed}/${steps.length} steps passed`);
+process.exit(failed ? 1 : 0);
