@@ -142,6 +142,8 @@ class MockApp:
             allow_store_false_background=f.on("request.store-false.no-background"),
             allow_foreground_agent=f.on("request.agent.background"),
         )
+        if req.generation_config is not None and f.on("request.valid.accepted"):
+            raise invalid("Invalid value at 'generation_config': rejected (fault request.valid.accepted)")
         rec = self.service.create(req, ctx)
         if req.stream:
             return self._stream(rec, ctx, after=None)

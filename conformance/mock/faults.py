@@ -56,6 +56,8 @@ _REGISTRY: tuple[Fault, ...] = (
        "an id the server never issued is answered 400 INVALID_ARGUMENT instead of 404"),
     _f("auth.key.required", "auth",
        "with --api-key set, requests with a missing or wrong key are let through"),
+    _f("request.valid.accepted", "create",
+       "a valid create request that carries generation_config is rejected with 400 naming generation_config"),
     _f("request.model-xor-agent", "create",
        "both model and agent (model wins) or neither (gemini-2.5-flash is used) are accepted"),
     _f("request.input.required", "create",

@@ -25,6 +25,7 @@ AGENTS = frozenset({
     "deep-research-max-preview-04-2026",
 })
 _MODEL_PREFIXES = ("gemini-", "lyria-")
+_MAX_NAME = 256
 _TOOL_TYPES = {
     "legacy": frozenset({"function", "google_search", "code_execution", "url_context", "computer_use",
                          "mcp_server", "file_search", "google_maps"}),
@@ -122,6 +123,10 @@ def parse_create(body: Any, profile: Profile, *, lenient_types: bool = False,
         if not allow_both_or_neither:
             raise invalid("Exactly one of 'model' or 'agent' must be set, but neither 'model' nor 'agent' was given")
         model = "gemini-2.5-flash"
+    for key, value in (("model", model), ("agent", agent)):
+        if value is not None and len(value) > _MAX_NAME:
+            raise invalid(f"Invalid value at '{key}': the name is {len(value)} characters long; at most "
+                          f"{_MAX_NAME} are allowed")
     if model is not None:
         bare = model.removeprefix("models/")
         if not bare.startswith(_MODEL_PREFIXES):

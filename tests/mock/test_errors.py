@@ -55,6 +55,10 @@ def test_unknown_model_is_not_found(client):
     assert "gpt-4o" in message and "'model'" in message
 
 
+def test_oversized_model_name(client):
+    assert "'model'" in _error(_post(client, {"model": "gemini-" + "x" * 20000, "input": "hi"}))
+
+
 def test_unknown_agent_is_not_found(client):
     _error(_post(client, {"agent": "nobody", "input": "hi", "background": True}), 404, "NOT_FOUND")
 
