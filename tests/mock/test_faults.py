@@ -456,3 +456,8 @@ def test_unknown_fault_ids_are_refused():
         validate_fault_ids(["nope"])
     with pytest.raises(UnknownFaultError, match="without a fault"):
         MockConfig(faults=frozenset({"schema.request.valid"}))
+
+
+def test_every_fault_is_documented():
+    doc = (__import__("pathlib").Path(__file__).resolve().parents[2] / "docs" / "mock.md").read_text()
+    assert [rule_id for rule_id in FAULTS if f"| `{rule_id}` |" not in doc] == []
