@@ -17,7 +17,7 @@ from typing import Any
 
 from ..profiles import Profile
 from ._blocks import CONTENT_TYPES, MODEL_STEP_TYPES, RESULT_TYPES
-from .errors import ApiError, invalid, not_found
+from .errors import invalid, not_found
 
 AGENTS = frozenset({
     "deep-research-pro-preview-12-2025",
@@ -151,8 +151,7 @@ def parse_create(body: Any, profile: Profile, *, lenient_types: bool = False,
     req.previous_interaction_id = c.get("previous_interaction_id", (str,), "TYPE_STRING")
     req.system_instruction = c.get("system_instruction", (str,), "TYPE_STRING")
     req.tools = _tools(c.get("tools", (list,), "array of Tool"), profile, lenient_types)
-    req.generation_config = _generation_config(c.get("generation_config", (dict,), "GenerationConfig"),
-                                               lenient_types)
+    req.generation_config = _generation_config(c.get("generation_config", (dict,), "GenerationConfig"))
     req.agent_config = c.get("agent_config", (dict,), "AgentConfig")
     if req.agent_config is not None and not isinstance(req.agent_config.get("type"), str):
         raise invalid("Invalid value at 'agent_config.type': a string ('dynamic' or 'deep-research') is required")
@@ -216,7 +215,7 @@ def _tools(tools: list | None, profile: Profile, lenient: bool) -> list[dict] | 
     return out
 
 
-def _number(cfg: dict, key: str, low: float, high: float, lenient: bool) -> None:
+def _number(cfg: dict, key: str, low: float, high: float) -> None:
     if key not in cfg:
         return
     value = cfg[key]
@@ -226,11 +225,11 @@ def _number(cfg: dict, key: str, low: float, high: float, lenient: bool) -> None
         raise invalid(f"Invalid value at 'generation_config.{key}': {value} is out of range [{low:g}, {high:g}]")
 
 
-def _generation_config(cfg: dict | None, lenient: bool) -> dict | None:
+def _generation_config(cfg: dict | None) -> dict | None:
     if cfg is None:
         return None
-    _number(cfg, "temperature", 0.0, 2.0, lenient)
-    _number(cfg, "top_p", 0.0, 1.0, lenient)
+    _number(cfg, "temperature", 0.0, 2.0)
+    _number(cfg, "top_p", 0.0, 1.0)
     if "max_output_tokens" in cfg:
         value = cfg["max_output_tokens"]
         if isinstance(value, bool) or not isinstance(value, int):
@@ -397,4 +396,4 @@ def strip_directives(text: str) -> str:
     return _DIRECTIVE.sub("", text).strip()
 
 
-__all__ = ["AGENTS", "ApiError", "CreateRequest", "parse_create", "normalize_input", "strip_directives"]
+__all__ = ["AGENTS", "CreateRequest", "parse_create", "normalize_input", "strip_directives"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import anyio.from_thread
@@ -167,7 +167,7 @@ def b64decode(data: str) -> bytes:
     return base64.b64decode(data, validate=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _document(revision: str) -> dict:
     name = {"legacy": "interactions-legacy.openapi.yaml", "2026-05-20": "interactions-2026-05-20.openapi.yaml"}
     return yaml.safe_load((ROOT / "schemas" / name[revision]).read_text())

@@ -6,7 +6,7 @@ import pytest
 
 from conformance.profiles import get_profile
 
-from .helpers import HEADER, MODEL, items_of, schema_errors, texts
+from .helpers import MODEL, items_of, schema_errors, texts
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
