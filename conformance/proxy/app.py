@@ -236,7 +236,7 @@ def create_proxy_app(upstream_url: str, *, recorder: ProxyRecorder | None = None
         return Response(orjson.dumps(rec.violations_json()), media_type="application/json")
 
     async def report(request: Request) -> Response:
-        target = request.query_params.get("dir") or report_dir or "reports"
+        target = report_dir or "reports"  # never a path the caller names: the proxy may face other hosts
         try:
             run_dir = await asyncio.to_thread(rec.write_report, target)
         except Exception as exc:  # noqa: BLE001 - answered, not raised

@@ -1,7 +1,7 @@
 """Install an SDK version into its own cached environment and say how to run its scenario script.
 
 Python SDKs get a virtualenv, Node SDKs an npm directory, both under
-``.iconf-cache/sdk/`` (``ICONF_CACHE`` overrides the root), named after the
+``.iconf-cache/sdk/`` (``ICONF_CACHE_DIR`` overrides the ``.iconf-cache`` root), named after the
 spec (``google-genai==1.75.0`` -> ``py/google-genai-1.75.0``). An
 environment is installed once and reused: a marker file written after a
 successful install says it is complete. A failed install (offline, no such
@@ -33,8 +33,8 @@ class SdkInstallError(RuntimeError):
 
 
 def cache_root() -> Path:
-    """``$ICONF_CACHE/sdk`` or ``<repo>/.iconf-cache/sdk`` (the current directory outside a checkout)."""
-    env = os.environ.get("ICONF_CACHE")
+    """``$ICONF_CACHE_DIR/sdk`` or ``<repo>/.iconf-cache/sdk`` (the current directory outside a checkout)."""
+    env = os.environ.get("ICONF_CACHE_DIR")
     if env:
         return Path(env) / "sdk"
     repo = Path(__file__).resolve().parents[2]

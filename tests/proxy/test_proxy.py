@@ -135,8 +135,8 @@ def test_report_files_hold_no_key(proxy, http, tmp_path):
     _create(http, input="hi")
     _create(http, store=False, background=True)
     httpx.get(f"{proxy.base_url}/v1beta/interactions/x", params={"key": KEY}, timeout=10)
-    answer = http.get("/__iconf/report", params={"dir": str(tmp_path / "rep")}).json()
-    run_dir = tmp_path / "rep" / answer["run_dir"].rsplit("/", 1)[-1]
+    answer = http.get("/__iconf/report").json()
+    run_dir = tmp_path / "reports" / answer["run_dir"].rsplit("/", 1)[-1]
     assert answer["exit_code"] == 1 and answer["exchanges"] == 3
     files = [p for p in run_dir.rglob("*") if p.is_file()]
     assert {"summary.json", "index.html"} <= {p.name for p in files}
