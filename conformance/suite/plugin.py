@@ -131,6 +131,12 @@ def pytest_configure(config: pytest.Config) -> None:
     }
     config.stash[_KEY] = IconfRun(options=options, target_spec=spec, revisions=revisions, selected=selected,
                                   report_dir=report_dir, started=_utcnow(), strictness=strict)
+    if options["record"] or spec == "replay":  # cassettes: record (--iconf-record MODE) or replay them
+        from ..cassettes.recorder import CassetteRecorder
+
+        recorder = CassetteRecorder.from_config(config, spec, options["record"])
+        options["cassette_dir"] = str(recorder.dir)
+        config.stash[_RECORDER_KEY] = recorder
     _hypothesis_profiles(config, spec)
 
 
