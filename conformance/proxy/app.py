@@ -163,6 +163,8 @@ class _PassThrough(Response):
             except httpx.HTTPError as exc:
                 state["error"] = f"the upstream broke mid-stream: {type(exc).__name__}: {exc}"
                 return
+            # judged before the client sees the end: whoever reads the violations next finds this exchange
+            ctx.finish_stream(upstream_complete=True, error=state["error"])  # type: ignore[arg-type]
             await send({"type": "http.response.body", "body": b"", "more_body": False})
 
         async def watch() -> None:

@@ -205,3 +205,22 @@ def test_prefixes_on_either_side(tmp_path):
                                json={"model": MODEL, "input": "hi"}, timeout=10)
                 assert r.status_code == 200, (upstream, path, r.text)
                 assert proxy.violations() == []
+
+
+def test_key_rewrite_keeps_the_real_key_from_the_client_and_the_report(tmp_path):
+    from conformance.mock import MockConfig, MockServer
+    from conformance.proxy import ProxyServer
+
+    real = "real-upstream-key-0123456789abcdef"
+    with MockServer(MockConfig(api_key=real)) as mock:
+        with ProxyServer(mock.base_url, key_rewrite=(KEY, real), report_dir=tmp_path / "r") as proxy:
+            ok = httpx.post(f"{proxy.base_url}/v1beta/interactions", headers={"x-goog-api-key": KEY},
+                            json={"model": MODEL, "input": "hi"}, timeout=10)
+            by_query = httpx.get(f"{proxy.base_url}/v1beta/interactions/{ok.json()['id']}", params={"key": KEY},
+                                 timeout=10)
+            assert ok.status_code == 200 and by_query.status_code == 200
+            assert proxy.violations() == []
+    for path in proxy.run_dir.rglob("*"):
+        if path.is_file():
+            text = path.read_text(errors="replace")
+            assert real not in text and KEY not in text, path
