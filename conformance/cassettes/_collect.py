@@ -1,0 +1,55 @@
+"""``python -m conformance.cassettes._collect REVISIONS``: one JSON line per scenario (revision, name, cassette stem).
+
+Collects ``conformance.suite.scenarios`` with pytest ``--collect-only`` and
+names each item as the recorder would, so ``iconf cassettes check`` can tell
+which cassettes no scenario uses.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from .recorder import cassette_stem, item_revision, scenario_name
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.rows: list[dict] = []
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        for item in session.items:
+            name = scenario_name(item)
+            self.rows.append({"revision": item_revision(item), "name": name, "stem": cassette_stem(name),
+                              "nodeid": item.nodeid})
+
+
+def main(argv: list[str]) -> int:
+    from ..suite.cli import _plugin_autoloaded
+
+    revisions = argv[0] if argv else "all"
+    here = Path(__file__).resolve().parents[1] / "suite"
+    args = ["-c", str(here / "pytest.ini"), "--rootdir", str(here), "--pyargs", "conformance.suite.scenarios",
+            "--iconf-target", "mock", "--iconf-revision", revisions, "--iconf-no-report", "--collect-only", "-q",
+            "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    if not _plugin_autoloaded():
+        args[0:0] = ["-p", "conformance.suite.plugin"]
+    collector = _Collector()
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = pytest.main(args, plugins=[collector])
+    if code not in (0, 5):
+        print(f"pytest --collect-only exited {code}", file=sys.stderr)
+        return 1
+    for row in collector.rows:
+        print(json.dumps(row))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
