@@ -1,0 +1,194 @@
+"""Property-based and negative testing: requests drawn from the profile schema (see ``conformance.suite.strategies``).
+
+* Every generated valid request is accepted and answered with a conforming
+  interaction; streamed, with a conforming stream.
+* Every generated invalid request (wrong types, no input, forbidden
+  combinations, malformed JSON, oversized numbers) gets a 4xx in the error
+  envelope: never a 2xx, a 5xx or no answer.
+
+Each property records its findings in the judge, and an example that adds a
+MUST violation raises AssertionError from inside the ``@given`` function so
+Hypothesis shrinks it; only the minimal failing example's violations and
+transcript stay in the report. Example counts come from the loaded
+Hypothesis profile (``--iconf-hypothesis-profile``; quick = 15).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given
+
+from conformance.checks.behaviour import valid_request_accepted
+from conformance.rules import RULES, violation
+from conformance.suite.judge import RESOURCE_RULES, STREAM_RULES
+from conformance.suite.strategies import (
+    INVALID_KINDS,
+    BadRequest,
+    invalid_create_requests,
+    semantic_excuse,
+    valid_create_requests,
+)
+from conformance.targets import BudgetExhausted, TargetError
+
+iconf = pytest.mark.iconf
+
+#: rules the negative property judges (the semantic ones: only those its strategy draws for the target)
+NEGATIVE_RULES = ["error.bad-input.rejected", "error.bad-input.no-5xx", "error.envelope.shape",
+                  "request.input.required", "request.model-xor-agent", "request.store-false.no-background",
+                  "request.config.matches-kind", "request.last-event-id.needs-stream", "request.agent.background"]
+
+
+class ExampleLog:
+    """Keeps the judge's record to the examples that count.
+
+    Hypothesis runs the body many times (generation, shrinking, the final
+    replay of the minimal failing example). Every example starts from the
+    findings of the passing examples before it; a passing example keeps its
+    SHOULD findings (once each); a failing one raises, and the last failing
+    one run is the minimal example Hypothesis reports.
+    """
+
+    def __init__(self, judge, client, iconf_run) -> None:
+        self.judge, self.client, self.run = judge, client, iconf_run
+        self.kept = list(judge.violations)
+
+    @contextlib.contextmanager
+    def example(self) -> Iterator[None]:
+        self.judge.violations[:] = self.kept
+        del self.client.transcript[:]  # the evidence of a failure is its own exchange only
+        yield
+        new = self.judge.violations[len(self.kept):]
+        must = [v for v in new if v.level == "MUST"]
+        if must:
+            raise AssertionError("; ".join(str(v) for v in must))
+        seen = {(v.rule_id, v.message, v.location) for v in self.kept}
+        for v in new:
+            if (v.rule_id, v.message, v.location) not in seen:
+                seen.add((v.rule_id, v.message, v.location))
+                self.kept.append(v)
+
+    def excused(self, check: str, what: str, reason: str, request) -> None:
+        """A 4xx the strategy could not rule out: not a failure, but shown in the report."""
+        finding = {"source": "hypothesis", "check": check, "rule_id": None, "message": f"{what}: {reason}",
+                   "evidence": {"request": request, "revision": self.client.profile.name}}
+        if finding not in self.run.extra_findings:
+            self.run.extra_findings.append(finding)
+
+
+def _accepted(judge, log: ExampleLog, request: dict, answer, what: str) -> bool:
+    """True when a generated valid request was accepted; otherwise judge the refusal."""
+    judge.covers("request.valid.accepted")
+    if 200 <= answer.status < 300:
+        return True
+    reason = semantic_excuse(request, answer.status, answer.body)
+    if reason is not None:
+        log.excused("semantic-excuse", what, reason, request)
+    else:
+        judge.add(valid_request_accepted(answer.status, answer.body, what=what))
+    if answer.status >= 400:
+        judge.error(answer, what)
+    return False
+
+
+def _hang(judge, what: str, exc: TargetError) -> None:
+    if isinstance(exc, BudgetExhausted):
+        raise exc
+    judge.add([violation("error.bad-input.no-5xx", f"{what} got no answer: {exc}", location=what,
+                         expected="a prompt 4xx", observed="no answer")])
+
+
+@iconf(area="request", rules=["request.valid.accepted", *RESOURCE_RULES])
+def test_generated_valid_requests_answered_with_conforming_interactions(client, judge, revision, iconf_run):
+    """Any request drawn from the schema (model variant, narrowed to what a server can answer) is accepted,
+    and the answer is a conforming interaction."""
+    log = ExampleLog(judge, client, iconf_run)
+
+    @given(request=valid_create_requests(client.schemas, client.config.model))
+    def generated(request: dict) -> None:
+        with log.example():
+            what = "a generated valid create request"
+            try:
+                answer = client.create(request)
+            except TargetError as exc:
+                raise AssertionError(f"{what}: {exc}") from None
+            if _accepted(judge, log, request, answer, what):
+                judge.interaction(answer.body, op="create", request=request)
+
+    generated()
+
+
+@iconf(area="stream", rules=["request.valid.accepted", *STREAM_RULES])
+def test_generated_valid_requests_stream_conforming_events(client, judge, revision, iconf_run):
+    """The same requests, streamed: accepted, and the stream follows the revision's event grammar."""
+    log = ExampleLog(judge, client, iconf_run)
+
+    @given(request=valid_create_requests(client.schemas, client.config.model))
+    def generated(request: dict) -> None:
+        with log.example():
+            what = "a generated valid streamed create request"
+            try:
+                answer = client.create_stream(request)
+            except TargetError as exc:
+                raise AssertionError(f"{what}: {exc}") from None
+            if _accepted(judge, log, {**request, "stream": True}, answer, what):
+                judge.stream(answer, what)
+
+    generated()
+
+
+def _judge_rejection(judge, bad: BadRequest, answer) -> None:
+    what = f"{bad.kind} request ({bad.what})"
+    if RULES[bad.rule_id].party == "both":
+        judge.rejected(bad.rule_id, answer, what)  # a semantic rule: 400 exactly, in the envelope
+        return
+    judge.covers(bad.rule_id, "error.bad-input.no-5xx", "error.envelope.shape")
+    if answer.status >= 500:
+        judge.add([violation("error.bad-input.no-5xx", f"{what} was answered with HTTP {answer.status}",
+                             expected="a 4xx", observed=str(answer.status),
+                             evidence={"request": bad.content().decode("utf-8", "replace")[:1500]})])
+    elif answer.status < 400:
+        judge.add([violation(bad.rule_id, f"{what} was accepted with HTTP {answer.status}",
+                             expected="a 4xx with the error envelope", observed=str(answer.status),
+                             evidence={"request": bad.content().decode("utf-8", "replace")[:1500]})])
+    if answer.status >= 400:
+        judge.error(answer, what)
+
+
+@iconf(area="error", rules=NEGATIVE_RULES)
+@pytest.mark.parametrize("kind", INVALID_KINDS)
+def test_generated_invalid_requests_rejected_with_4xx(client, judge, revision, iconf_run, kind):
+    """Requests that break the schema or a semantic rule get a 4xx Google error envelope: never 2xx, 5xx or a hang."""
+    caps = client.config.capabilities
+    agent = client.config.agent if "agents" in caps else None
+    log = ExampleLog(judge, client, iconf_run)
+    stored: list[str] = []
+
+    def stored_id() -> str:
+        if not stored:
+            answer = client.create({"model": client.config.model, "input": "Say hello."})
+            judge.expect_ok(answer, "create (for the GET parameter cases)")
+            stored.append(answer.body["id"])
+        return stored[0]
+
+    strategy = invalid_create_requests(client.schemas, client.config.model, agent, stored="store" in caps, kind=kind)
+    if strategy.is_empty:
+        pytest.skip(f"the {client.profile.name} document declares nothing to draw {kind} requests from")
+
+    @given(bad=strategy)
+    def generated(bad: BadRequest) -> None:
+        with log.example():
+            what = f"{bad.kind} request ({bad.what})"
+            try:
+                if bad.query is not None:
+                    answer = client.request("GET", f"/{stored_id()}", params=bad.query)
+                else:
+                    answer = client.request("POST", raw=bad.content())
+            except TargetError as exc:
+                _hang(judge, what, exc)
+                return
+            _judge_rejection(judge, bad, answer)
+
+    generated()
