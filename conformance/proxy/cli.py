@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import signal
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -102,22 +103,35 @@ def run(args: argparse.Namespace) -> int:
         recorder = app.state.recorder
         if args.api_key:
             recorder.add_secret(args.api_key)
-        config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", lifespan="on",
-                                server_header=False, date_header=False, timeout_graceful_shutdown=3,
-                                access_log=False)
+        sock = _bind(args.host, args.port)
+        stack.callback(sock.close)
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning", lifespan="on", server_header=False, date_header=False,
+                                timeout_graceful_shutdown=3, access_log=False)
         server = _Server(config)
-        print(f"iconf proxy: http://{args.host}:{args.port} -> {upstream} (default revision "
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        print(f"iconf proxy: http://{host}:{port} -> {upstream} (default revision "
               f"{recorder.default_revision}); Ctrl-C writes the report", flush=True)
-        try:
-            server.run()
-        except SystemExit:  # uvicorn exits when it cannot bind
-            raise UsageError(f"cannot listen on {args.host}:{args.port}") from None
+        server.run(sockets=[sock])
         try:
             state["run_dir"] = recorder.write_report(args.report_dir)
         except OSError as exc:
             print(f"iconf proxy: cannot write the report: {exc}", file=sys.stderr)
         print_summary(recorder, state["run_dir"])
         return 1 if recorder.must_failed() else 0
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(128)
+    return sock
 
 
 class _Server:

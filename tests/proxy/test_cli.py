@@ -21,12 +21,6 @@ from .conftest import KEY, MODEL
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _wait_listening(port: int, proc: subprocess.Popen, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -42,14 +36,16 @@ def _wait_listening(port: int, proc: subprocess.Popen, timeout: float = 20.0) ->
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_proxy_process_writes_report_on_signal(tmp_path, sig):
-    port = _free_port()
     reports = tmp_path / "reports"
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "conformance", "proxy", "--upstream", "mock", "--api-key", KEY, "--port", str(port),
+        [sys.executable, "-m", "conformance", "proxy", "--upstream", "mock", "--api-key", KEY, "--port", "0",
          "--report-dir", str(reports)],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        banner = proc.stdout.readline()
+        assert banner.startswith("iconf proxy: http://127.0.0.1:"), banner
+        port = int(banner.split("127.0.0.1:", 1)[1].split(" ", 1)[0])
         _wait_listening(port, proc)
         base = f"http://127.0.0.1:{port}"
         ok = httpx.post(f"{base}/v1beta/interactions", headers={"x-goog-api-key": KEY},
@@ -82,3 +78,9 @@ def test_usage_errors(capsys):
     assert "expected an http(s) URL or 'mock'" in capsys.readouterr().err
     assert main(["proxy", "--upstream", "http://127.0.0.1:9", "--api-key", "k", "--port", "0"]) == 2
     assert main(["proxy", "--upstream", "mock", "--revision", "nope"]) == 2
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        assert main(["proxy", "--upstream", "http://127.0.0.1:9", "--port", str(port)]) == 2
+        assert "cannot listen" in capsys.readouterr().err

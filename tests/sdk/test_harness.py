@@ -135,3 +135,42 @@ def test_split_posargs():
     assert split_posargs(["google-genai==3.4.0", "--api-version", "v1beta", "@google/genai@3.1.0",
                           "--report-dir=x"]) == (
         ["google-genai==3.4.0", "@google/genai@3.1.0"], ["--api-version", "v1beta", "--report-dir=x"])
+
+
+class _FakeSession:
+    def __init__(self, posargs):
+        self.posargs = posargs
+        self.runs = []
+        self.logs = []
+
+    def log(self, message):
+        self.logs.append(message)
+
+    def error(self, message):
+        raise RuntimeError(message)
+
+    def run(self, *cmd, env=None, external=False):
+        self.runs.append((list(cmd), env))
+
+
+def test_nox_session_runs_each_sdk_through_iconf_client(monkeypatch, tmp_path):
+    from conformance.sdk import nox_support
+    from conformance.sdk.envs import SdkEnv
+
+    def fake_prepare(spec):
+        kind, package, version = parse_spec(spec)
+        return SdkEnv(kind, package, spec, tmp_path, version, env={"X": "1"} if kind == "node" else {})
+
+    monkeypatch.setattr(nox_support, "prepare", fake_prepare)
+    session = _FakeSession(["google-genai==1.75.0", "@google/genai@3.1.0", "--report-dir", "out"])
+    nox_support.sdk(session)
+    (py_cmd, py_env), (node_cmd, node_env) = session.runs
+    assert py_cmd[1:4] == ["-m", "conformance", "client"]
+    assert py_cmd[4:10] == ["--revision", "legacy", "--api-version", "v1beta", "--report-dir", "out"]
+    assert py_cmd[10] == "--" and py_cmd[-1].endswith("python_genai.py")
+    assert node_cmd[4:8] == ["--revision", "2026-05-20", "--api-version", "v1"]
+    assert node_cmd[-1].endswith("node_genai.mjs") and node_env == {"X": "1"}
+    session = _FakeSession(["google-genai==3.4.0", "--api-version", "v1beta"])
+    nox_support.sdk(session)
+    cmd = session.runs[0][0]
+    assert cmd.count("--api-version") == 1 and cmd[cmd.index("--api-version") + 1] == "v1beta"
