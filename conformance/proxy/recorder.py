@@ -347,7 +347,7 @@ class ProxyRecorder:
         self._dropped_violations: list[dict] = []
         self._lifecycles: OrderedDict[str, LifecycleTracker] = OrderedDict()
         self._streams: OrderedDict[str, tuple[list[dict], bool, str]] = OrderedDict()
-        self._stream_items: OrderedDict[str, list[dict]] = OrderedDict()
+        self._stream_items: OrderedDict[str, tuple[str, list[dict]]] = OrderedDict()
         self._models: dict[str, int] = {}
         self._revisions: list[str] = []
         self.run_dir: Path | None = None
@@ -498,10 +498,13 @@ class ProxyRecorder:
         """stream.assembly.matches-resource: a finished stream of this interaction against the resource now."""
         if ctx.record.method != "GET" or str(ctx.query.get("include_input", "")).lower() == "true":
             return []
-        items = self._stream_items.get(iid)
-        if items is None or body.get("status") in (None, "in_progress"):
+        kept = self._stream_items.get(iid)
+        if kept is None or body.get("status") in (None, "in_progress"):
             return []
         del self._stream_items[iid]
+        revision, items = kept
+        if revision != ctx.record.revision:
+            return []  # streamed under one revision, read under the other: shapes differ by design
         ctx.record.rules.append("stream.assembly.matches-resource")
         return compare_with_resource(ctx.schemas.profile, items, body, location=ctx.label)
 
@@ -535,7 +538,7 @@ class ProxyRecorder:
         events = result.kept_events
         if ctx.resumed_from is not None:
             kept = self._streams.get(iid)
-            if kept is not None:
+            if kept is not None and kept[2] == ctx.record.revision:
                 original, original_complete, _rev = kept
                 replay = list(events)
                 ids = [e.get("event_id") for e in original]
@@ -552,7 +555,7 @@ class ProxyRecorder:
             while len(self._streams) > MAX_KEPT_STREAMS:
                 self._streams.popitem(last=False)
             if complete and result.terminal == ctx.schemas.profile.grammar.completed:
-                self._stream_items[iid] = list(result.items)
+                self._stream_items[iid] = (ctx.record.revision, list(result.items))
                 while len(self._stream_items) > MAX_KEPT_STREAMS:
                     self._stream_items.popitem(last=False)
         return out

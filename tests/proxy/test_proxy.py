@@ -224,3 +224,17 @@ def test_key_rewrite_keeps_the_real_key_from_the_client_and_the_report(tmp_path)
         if path.is_file():
             text = path.read_text(errors="replace")
             assert real not in text and KEY not in text, path
+
+
+def test_a_stream_read_back_under_the_other_revision_is_not_compared(proxy, http):
+    with http.stream("POST", "/v1beta/interactions", json={"model": MODEL, "input": "hi", "stream": True},
+                     headers={"Api-Revision": "2026-05-07"}) as s:
+        body = s.read()
+    events = [json.loads(line[5:]) for line in body.decode().splitlines() if line.startswith("data:")]
+    iid = events[0]["interaction"]["id"]
+    with http.stream("GET", f"/v1beta/interactions/{iid}",
+                     params={"stream": "true", "last_event_id": events[1]["event_id"]}) as s:
+        s.read()
+    assert http.get(f"/v1beta/interactions/{iid}").status_code == 200
+    assert proxy.violations() == []
+    assert [r.revision for r in proxy.exchanges()] == ["legacy", "2026-05-20", "2026-05-20"]
