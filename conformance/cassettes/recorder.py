@@ -37,6 +37,8 @@ from .storage import FORMAT, SUFFIX, ScrubbingPersister, serializer
 from .transport import CassetteTransport
 
 MODES = ("none", "once", "new_episodes", "all")
+#: TargetConfig fields a replay must share with the recorded run (polling budgets decide how often it asks)
+TIMING_FIELDS = ("poll_budget_s", "stream_timeout_s")
 DEFAULT_DIR = "cassettes"
 _MAX_STEM = 120
 
@@ -140,6 +142,7 @@ def cassette_metadata(*, scenario: str, nodeid: str, revision: str, target: Any,
             "kind": target.kind, "name": target.name, "base_url": target.base_url, "model": target.model,
             "agent": target.agent, "api_version": target.api_version,
             "capabilities": sorted(target.capabilities), "mock_faults": sorted(mock_faults or []),
+            **{k: getattr(target, k) for k in TIMING_FIELDS if isinstance(getattr(target, k, None), (int, float))},
         },
         "python": sys.version.split()[0],
         "httpx": httpx.__version__,

@@ -22,7 +22,7 @@ import yaml
 
 from ..profiles import revision_names
 from ..targets import TargetConfig, apply_capability_overrides
-from .recorder import resolve_dir
+from .recorder import TIMING_FIELDS, resolve_dir
 from .storage import SUFFIX
 
 REPLAY_BASE_URL = "http://replay.invalid"
@@ -134,6 +134,9 @@ def open_replay_target(cassette_dir: str | Path | None, options: dict) -> Iterat
     )
     if target.get("agent"):
         config.agent = target["agent"]
+    for name in TIMING_FIELDS:
+        if hasattr(config, name) and isinstance(target.get(name), (int, float)):
+            setattr(config, name, target[name])
     with block_network():
         yield config
 
