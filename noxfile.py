@@ -64,3 +64,12 @@ def bench(session: nox.Session) -> None:
     """Benchmarks: numbers printed and written to reports/bench/, never asserted as timings."""
     session.install("-e", ".")
     session.run("python", "-m", "conformance.bench", *session.posargs)
+
+
+@nox.session(python=False)
+def sdk(session: nox.Session) -> None:
+    """Validate an SDK: `nox -s sdk -- google-genai==3.4.0 @google/genai@3.1.0` installs each named version
+    into its own environment under .iconf-cache/ and runs its scenario script through `iconf client`."""
+    from conformance.sdk.nox_support import sdk as run_sdk
+
+    run_sdk(session)

@@ -85,7 +85,7 @@ def open_target(spec: str, *, api_key: str | None = None, base_url: str | None =
             yield TargetConfig(
                 name="mock", kind="mock", base_url=server.base_url, api_key=key, api_version=api_version,
                 model=model or "gemini-3-flash-preview", max_requests=max_requests, timeout_s=timeout_s,
-                capabilities=apply_capability_overrides(MOCK_CAPABILITIES, capabilities),
+                capabilities=apply_capability_overrides(MOCK_CAPABILITIES, capabilities), poll_budget_s=8.0,
             )
         return
     if spec == "live":
@@ -97,6 +97,7 @@ def open_target(spec: str, *, api_key: str | None = None, base_url: str | None =
             api_version=api_version, model=model or DEFAULT_LIVE_MODEL,
             max_requests=DEFAULT_LIVE_MAX_REQUESTS if max_requests is None else max_requests,
             timeout_s=max(timeout_s, 60.0), capabilities=apply_capability_overrides(LIVE_CAPABILITIES, capabilities),
+            poll_budget_s=180.0,
         )
         return
     if spec.startswith(("http://", "https://")):

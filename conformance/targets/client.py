@@ -48,6 +48,8 @@ class TargetConfig:
     max_requests: int | None = None
     timeout_s: float = 30.0
     stream_timeout_s: float = 60.0
+    #: how long a scenario polls a background run before calling it stuck
+    poll_budget_s: float = 60.0
     max_retries: int = 3
     max_backoff_s: float = 20.0
     #: abilities the target is known to have; scenarios needing others are skipped

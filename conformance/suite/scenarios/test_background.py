@@ -10,9 +10,6 @@ from conformance.suite.recipes import scripted
 
 iconf = pytest.mark.iconf
 
-POLL_BUDGET_S = 120.0
-
-
 def _terminal(profile):
     return lambda body: isinstance(body, dict) and (
         profile.status.is_terminal(str(body.get("status"))) or body.get("status") == "requires_action")
@@ -29,7 +26,7 @@ def test_background_create_poll_terminal(client, judge, revision):
     body = judge.expect_ok(client.create(request), "background create")
     judge.interaction(body, op="create", request=request)
     judge.rule("background_create_in_progress", p, body)
-    for answer in client.poll(body["id"], until=_terminal(p), budget_s=POLL_BUDGET_S, interval_s=0.15):
+    for answer in client.poll(body["id"], until=_terminal(p), budget_s=client.config.poll_budget_s, interval_s=0.15):
         judge.expect_ok(answer, "poll")
         judge.interaction(answer.body)
     history = judge.history(body["id"])
