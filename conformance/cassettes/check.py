@@ -25,7 +25,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ..checks import ConversationState, Exchange, LifecycleTracker, check_exchange, check_stream_bytes, classify_path
+from ..checks import (
+    ConversationState,
+    Exchange,
+    LifecycleTracker,
+    check_exchange,
+    check_stream_bytes,
+    classify_path,
+)
 from ..rules import RULES, Violation
 from ..schema import SchemaSet
 from .replay import read_metadata
@@ -111,7 +118,7 @@ def check_cassette(path: Path, schemas_for: Callable[[str], SchemaSet]) -> Casse
             return []
         return trackers.setdefault(body["id"], LifecycleTracker(profile)).observe(body, source=where)
 
-    for index, (request, response) in enumerate(zip(requests, responses)):
+    for index, (request, response) in enumerate(zip(requests, responses, strict=False)):
         result.interactions += 1
         parts = urlsplit(request.uri)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))

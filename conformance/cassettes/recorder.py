@@ -64,8 +64,7 @@ def scenario_name(item: Any) -> str:
     else:  # a pytest without _idlist: drop the revision from the joined id
         params = callspec.id
         if revision is not None:
-            params = re.sub(rf"(^|-){re.escape(str(revision))}(-|$)", lambda m: m.group(1) and m.group(2), params, 1)
-            params = params.strip("-")
+            params = re.sub(rf"(^|-){re.escape(str(revision))}(-|$)", "-", params, count=1).strip("-")
     return f"{base}[{params}]" if params else base
 
 
