@@ -574,7 +574,8 @@ def _invalid_cached(schemas: SchemaSet, model: str, agent: str | None, stored: b
         where = draw(st.sampled_from(["text", "function name"]))
         value = draw(st.one_of(_WRONG["string"], _WRONG["array"], _WRONG["object"], _WRONG["boolean"]))
         if where == "text":
-            body = {"model": model, "input": [{"type": "text", "text": value}]}
+            # a single block: in legacy, a list item without "role" may still read as a (field-less) Turn
+            body = {"model": model, "input": {"type": "text", "text": value}}
         else:
             body = {**_minimal(model), "tools": [{"type": "function", "name": value}]}
         return BadRequest("wrong-type", "error.bad-input.rejected", f"{where} as {_type_of(value)}", body=body)
