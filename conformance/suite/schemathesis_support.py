@@ -31,13 +31,12 @@ import copy
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
 import requests
 import schemathesis
-from schemathesis import GenerationMode
 from schemathesis.core.failures import AcceptedNegativeData, CustomFailure, Failure, FailureGroup, ServerError
 
 from ..checks import Exchange, check_exchange, check_request
@@ -281,7 +280,7 @@ def _qs(case: schemathesis.Case) -> str:
     return "&".join(f"{k}={v}" for k, v in (_query(case) or {}).items())
 
 
-@lru_cache(maxsize=None)
+@cache
 def _check(name: str) -> Any:
     if name == "iconf_conformance":
         return iconf_conformance

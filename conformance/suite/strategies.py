@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
@@ -48,7 +49,7 @@ from ..schema import SchemaSet
 
 __all__ = [
     "BadRequest", "CORE_GENERATION_FIELDS", "INVALID_KINDS", "PNG_1X1", "defang", "inline", "invalid_create_requests",
-    "request_schema", "semantic_excuse", "valid_create_requests", "wrong_type_fields",
+    "request_schema", "run_settings", "semantic_excuse", "valid_create_requests", "wrong_type_fields",
 ]
 
 _REF = "#/components/schemas/"
@@ -73,6 +74,14 @@ _FORMATS = {"byte": st.binary(min_size=1, max_size=12).map(lambda b: base64.b64e
 _DIRECTIVE = re.compile(r"\[(\s*iconf)", re.IGNORECASE)
 _MAX_TEXT = 40
 _MAX_ITEMS = 3
+
+
+def run_settings(max_requests: int | None) -> settings:
+    """The loaded profile's settings; under a request budget (live) without the shrink and explain phases,
+    whose every step would be another paid request (the failing example is reported as found)."""
+    if max_requests is None:
+        return settings()
+    return settings(settings(), phases=[p for p in Phase if p not in (Phase.shrink, Phase.explain)])
 
 
 # --- schema plumbing ----------------------------------------------------------------------------------
@@ -418,14 +427,21 @@ def semantic_excuse(request: Mapping, status: int, body: Any) -> str | None:
     if not 400 <= status < 500 or status in (401, 403, 404, 429):
         return None
     error = body.get("error") if isinstance(body, Mapping) else None
-    message = str(error.get("message", "")) if isinstance(error, Mapping) else ""
+    message = str(error.get("message", "")).lower() if isinstance(error, Mapping) else ""
     config = request.get("generation_config") if isinstance(request.get("generation_config"), Mapping) else {}
-    dependent = [k for k in ("thinking_level", "thinking_summaries", "seed") if k in config]
-    dependent += [k for k in ("service_tier", "tools", "response_modalities") if k in request]
-    for name in dependent:
-        if name in message:
+    used = [k for k in _MODEL_DEPENDENT if k in config or k in request]
+    for name in used:
+        if any(word in message for word in _MODEL_DEPENDENT[name]):
             return f"HTTP {status} names {name!r}, a setting whose support depends on the model: {message[:200]}"
     return None
+
+
+#: settings whose support depends on the model or account, and the words a refusal names them by
+_MODEL_DEPENDENT = {
+    "thinking_level": ("thinking",), "thinking_summaries": ("thinking", "summar"), "seed": ("seed",),
+    "service_tier": ("service_tier", "service tier", "tier"), "tools": ("tool",),
+    "response_modalities": ("modalit",),
+}
 
 
 # --- invalid requests --------------------------------------------------------------------------------

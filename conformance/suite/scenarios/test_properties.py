@@ -28,6 +28,7 @@ from conformance.suite.strategies import (
     INVALID_KINDS,
     BadRequest,
     invalid_create_requests,
+    run_settings,
     semantic_excuse,
     valid_create_requests,
 )
@@ -106,6 +107,7 @@ def test_generated_valid_requests_answered_with_conforming_interactions(client, 
     and the answer is a conforming interaction."""
     log = ExampleLog(judge, client, iconf_run)
 
+    @run_settings(client.config.max_requests)
     @given(request=valid_create_requests(client.schemas, client.config.model))
     def generated(request: dict) -> None:
         with log.example():
@@ -125,6 +127,7 @@ def test_generated_valid_requests_stream_conforming_events(client, judge, revisi
     """The same requests, streamed: accepted, and the stream follows the revision's event grammar."""
     log = ExampleLog(judge, client, iconf_run)
 
+    @run_settings(client.config.max_requests)
     @given(request=valid_create_requests(client.schemas, client.config.model))
     def generated(request: dict) -> None:
         with log.example():
@@ -177,6 +180,7 @@ def test_generated_invalid_requests_rejected_with_4xx(client, judge, revision, i
     if strategy.is_empty:
         pytest.skip(f"the {client.profile.name} document declares nothing to draw {kind} requests from")
 
+    @run_settings(client.config.max_requests)
     @given(bad=strategy)
     def generated(bad: BadRequest) -> None:
         with log.example():

@@ -18,6 +18,7 @@ from schemathesis import GenerationMode
 
 from conformance.rules import violation
 from conformance.suite.schemathesis_support import OPERATIONS, SchemathesisRun, load_schema, operation
+from conformance.suite.strategies import run_settings
 
 iconf = pytest.mark.iconf
 
@@ -60,6 +61,7 @@ def test_schemathesis_operation(client, judge, revision, iconf_run, schemas, nam
     for mode, path_parameters in passes:
         strategy = op.as_strategy(generation_mode=mode, path_parameters=path_parameters)
 
+        @run_settings(client.config.max_requests)
         @given(case=strategy)
         def generated(case) -> None:
             run.run_case(name, case)
