@@ -290,3 +290,43 @@ def test_scenario_names_drop_the_revision_and_make_safe_file_names():
     assert cassette_stem("test_api[POST /v1beta/interactions]") == "test_api__POST_v1beta_interactions"
     long = cassette_stem("test_" + "x" * 300)
     assert len(long) <= 120
+
+
+def test_compressed_answers_are_stored_decoded_and_cookies_redacted(tmp_path, schemas_for):
+    import gzip
+
+    from conformance.targets import TargetConfig
+
+    body = {"error": {"code": 400, "message": "bad", "status": "INVALID_ARGUMENT"}}
+
+    def handler(request):
+        return httpx.Response(400, headers={"content-encoding": "gzip", "content-type": "application/json",
+                                            "set-cookie": f"session={CANARY}"},
+                              content=gzip.compress(json.dumps(body).encode()))
+
+    config = TargetConfig(name="fake", kind="url", base_url="http://fake.invalid", api_key=CANARY)
+    path = tmp_path / "gz.yaml"
+    client = _client(config, schemas_for, _transport(path, config, mode="all", real=httpx.MockTransport(handler)))
+    assert client.create({"model": "m", "input": "x"}).body == body
+    client.close()
+    text = path.read_text()
+    assert CANARY not in text and "content-encoding" not in text and '"INVALID_ARGUMENT"' in text
+    assert load_dict(path)["interactions"][0]["response"]["headers"]["set-cookie"] == ["<redacted>"]
+    with block_network():
+        client = _client(config, schemas_for, _transport(path, config, mode="none", replay=True))
+        again = client.create({"model": "m", "input": "x"})
+        client.close()
+    assert again.status == 400 and again.body == body
+
+
+def test_recorded_timing_can_be_reproduced():
+    import time
+
+    from conformance.cassettes.transport import _ReplayStream
+
+    started = time.monotonic()
+    assert list(_ReplayStream([b"a", b"b", b"c"], [0, 150, 300])) == [b"a", b"b", b"c"]
+    assert time.monotonic() - started >= 0.29
+    started = time.monotonic()
+    assert list(_ReplayStream([b"a", b"b"], None)) == [b"a", b"b"]
+    assert time.monotonic() - started < 0.1
