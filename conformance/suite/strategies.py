@@ -36,12 +36,13 @@ import base64
 import copy
 import json
 import re
-from collections.abc import Mapping
+import zlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from hypothesis import Phase, settings
+from hypothesis import Phase, seed, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
@@ -76,12 +77,22 @@ _MAX_TEXT = 40
 _MAX_ITEMS = 3
 
 
-def run_settings(max_requests: int | None) -> settings:
-    """The loaded profile's settings; under a request budget (live) without the shrink and explain phases,
-    whose every step would be another paid request (the failing example is reported as found)."""
-    if max_requests is None:
-        return settings()
-    return settings(settings(), phases=[p for p in Phase if p not in (Phase.shrink, Phase.explain)])
+def run_settings(max_requests: int | None, name: str) -> Callable[[Callable], Callable]:
+    """Decorator (above ``@given``) for a property against a target.
+
+    The loaded profile's settings, plus a seed fixed by ``name``: the profile's ``derandomize``
+    seeds from the test function's source, so any edit of a test would change its examples and
+    orphan its recorded cassettes; a named seed changes only when the strategy does. Under a
+    request budget (live) the shrink and explain phases are left out, as every step would be
+    another paid request (the failing example is reported as found).
+    """
+    chosen = settings()
+    if max_requests is not None:
+        chosen = settings(chosen, phases=[p for p in Phase if p not in (Phase.shrink, Phase.explain)])
+
+    def decorate(test: Callable) -> Callable:
+        return seed(zlib.crc32(name.encode()))(chosen(test))
+    return decorate
 
 
 # --- schema plumbing ----------------------------------------------------------------------------------

@@ -107,7 +107,7 @@ def test_generated_valid_requests_answered_with_conforming_interactions(client, 
     and the answer is a conforming interaction."""
     log = ExampleLog(judge, client, iconf_run)
 
-    @run_settings(client.config.max_requests)
+    @run_settings(client.config.max_requests, "valid")
     @given(request=valid_create_requests(client.schemas, client.config.model))
     def generated(request: dict) -> None:
         with log.example():
@@ -127,7 +127,7 @@ def test_generated_valid_requests_stream_conforming_events(client, judge, revisi
     """The same requests, streamed: accepted, and the stream follows the revision's event grammar."""
     log = ExampleLog(judge, client, iconf_run)
 
-    @run_settings(client.config.max_requests)
+    @run_settings(client.config.max_requests, "valid-stream")
     @given(request=valid_create_requests(client.schemas, client.config.model))
     def generated(request: dict) -> None:
         with log.example():
@@ -180,7 +180,7 @@ def test_generated_invalid_requests_rejected_with_4xx(client, judge, revision, i
     if strategy.is_empty:
         pytest.skip(f"the {client.profile.name} document declares nothing to draw {kind} requests from")
 
-    @run_settings(client.config.max_requests)
+    @run_settings(client.config.max_requests, f"invalid-{kind}")
     @given(bad=strategy)
     def generated(bad: BadRequest) -> None:
         with log.example():

@@ -60,8 +60,9 @@ def test_schemathesis_operation(client, judge, revision, iconf_run, schemas, nam
 
     for mode, path_parameters in passes:
         strategy = op.as_strategy(generation_mode=mode, path_parameters=path_parameters)
+        seed_name = f"schemathesis-{name}-{mode.value}-{'real' if 'id' in path_parameters else 'any'}"
 
-        @run_settings(client.config.max_requests)
+        @run_settings(client.config.max_requests, seed_name)
         @given(case=strategy)
         def generated(case) -> None:
             run.run_case(name, case)
