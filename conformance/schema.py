@@ -223,6 +223,11 @@ class SchemaSet:
         self._cache[key] = (compiled, root)
         return self._cache[key]
 
+    def validator(self, component: str, *, required: Iterable[str] | None = None,
+                  override: Mapping[str, Any] | None = None) -> Any:
+        """The compiled validator itself (``.is_valid(instance)``), for hot loops that call it millions of times."""
+        return self._compile(component, _key(required), _okey(override))[0]
+
     def is_valid(self, component: str, instance: Any, *, required: Iterable[str] | None = None,
                  override: Mapping[str, Any] | None = None) -> bool:
         compiled, _ = self._compile(component, _key(required), _okey(override))

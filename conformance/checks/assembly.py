@@ -37,19 +37,25 @@ class TextAccumulator:
         self.overflow = False
         if initial:
             self.append(initial)
+        # the running hash covers the text only once it overflows (hashing every small fragment is costly)
 
     def append(self, fragment: str) -> None:
-        self._hash.update(fragment.encode("utf-8"))
         self._length += len(fragment)
-        if not self.overflow:
-            if self._kept + len(fragment) > KEEP_CHARS:
-                self.overflow = True
-                self._parts = [("".join(self._parts) + fragment)[:256]]
-            else:
-                self._parts.append(fragment)
-                self._kept += len(fragment)
-                if len(self._parts) > 64:
-                    self._parts = ["".join(self._parts)]
+        if self.overflow:
+            self._hash.update(fragment.encode("utf-8"))
+            return
+        if self._kept + len(fragment) > KEEP_CHARS:
+            # switch to hashing: digest what was kept, then keep only a prefix for evidence
+            kept = "".join(self._parts)
+            self._hash.update(kept.encode("utf-8"))
+            self._hash.update(fragment.encode("utf-8"))
+            self.overflow = True
+            self._parts = [(kept + fragment)[:256]]
+            return
+        self._parts.append(fragment)
+        self._kept += len(fragment)
+        if len(self._parts) > 256:
+            self._parts = ["".join(self._parts)]
 
     def value(self) -> str:
         """The text, or, past ``KEEP_CHARS``, a digest token equal to what :func:`canonical` makes of the full text."""

@@ -96,12 +96,18 @@ class StreamChecker:
         self._completed: dict | None = None
         self._ids_seen: set[str] = set()
         self._ids_order: deque[str] = deque()
+        self._event_ids_window: list[str] = []
         self._event_ids: list[str] = []
         self._kept: list[dict] = []
         self._other_names = {
             name: p.name for p in PROFILES.values() if p is not self.profile for name in p.grammar.names
         }
         self._block_start_override = {self.grammar.block_field: {"type": "object"}}
+        self._delta_override = {"delta": {"type": "object"}}
+        self._delta_envelope = self.schemas.validator(self.grammar.event_components[self.grammar.block_delta],
+                                                      override=self._delta_override).is_valid
+        self._delta_validators: dict[str, Any] = {}
+        self._fast: dict[str, tuple] = {}
         self._lifecycle_override = {"interaction": {"type": "object"}}
         if content_type is not None:
             self.check_content_type(content_type)
@@ -166,6 +172,9 @@ class StreamChecker:
     def on_event(self, event: dict, sse_name: str | None = None) -> None:
         g = self.grammar
         et = event.get("event_type")
+        if et == g.block_delta and self._terminal is None and (sse_name is None or sse_name == et) and self._n:
+            if self._fast_delta(event):
+                return
         if self.keep_events:
             self._kept.append(event)
         if sse_name is not None and sse_name != et:
@@ -210,19 +219,26 @@ class StreamChecker:
 
     def _check_event_id(self, event: dict) -> None:
         eid = event.get("event_id")
-        if eid is None:
-            return
-        if not isinstance(eid, str):
-            return  # the event schema reports the type
-        if eid in self._ids_seen:
+        if eid is None or not isinstance(eid, str):
+            return  # absent is allowed; a wrong type is the event schema's to report
+        seen = self._ids_seen
+        if eid in seen:
             self._report("stream.event-id.unique", f"event_id {eid!r} repeats", event=event,
                          expected="a fresh event_id", observed=eid)
             return
-        self._ids_seen.add(eid)
-        self._ids_order.append(eid)
-        if len(self._ids_order) > ID_WINDOW:
-            self._ids_seen.discard(self._ids_order.popleft())
-        if self.keep_events or len(self._event_ids) < ID_WINDOW:
+        seen.add(eid)
+        if len(seen) > ID_WINDOW:
+            # past the window, remember only the most recent ids (flat memory)
+            if not self._ids_order:
+                self._ids_order.extend(self._event_ids_window)
+                self._event_ids_window.clear()
+            self._ids_order.append(eid)
+            seen.discard(self._ids_order.popleft())
+        elif self._ids_order:
+            self._ids_order.append(eid)
+        else:
+            self._event_ids_window.append(eid)
+        if self.keep_events:
             self._event_ids.append(eid)
 
     def _valid_envelope(self, event: dict, et: str, override: Mapping | None = None) -> None:
@@ -230,6 +246,62 @@ class StreamChecker:
         if not self.schemas.is_valid(component, event, override=override):
             self._extend(schema_violations(self.schemas, component, event, "schema.event.valid", override=override,
                                            what=f"{et} event"), event)
+
+    def _fast_delta(self, event: dict) -> bool:
+        """The common case, a valid delta for an open block, in a few dict lookups and two Rust calls.
+
+        Returns False, having changed nothing, whenever anything is off; the
+        general path then re-examines the event and reports what is wrong.
+        """
+        delta = event.get("delta")
+        if type(delta) is not dict:
+            return False
+        index = event.get("index")
+        block = self._open.get(index) if type(index) is int else None
+        if block is None:
+            return False
+        dtype = delta.get("type")
+        entry = self._fast.get(dtype)
+        if entry is None:
+            dspec = self.profile.deltas.get(dtype) if isinstance(dtype, str) else None
+            if dspec is None or not self.schemas.has(dspec.component):
+                return False
+            entry = self._fast[dtype] = (self.schemas.validator(dspec.component).is_valid, dspec.merge)
+        if block.spec is not None and dtype not in block.spec.deltas:
+            return False
+        if not (self._delta_envelope(event) and entry[0](delta)):
+            return False
+        eid = event.get("event_id")
+        if eid is not None:
+            seen = self._ids_seen
+            if type(eid) is not str or eid in seen or len(seen) >= ID_WINDOW:
+                self._check_event_id(event)
+            else:
+                seen.add(eid)
+                self._event_ids_window.append(eid)
+                if self.keep_events:
+                    self._event_ids.append(eid)
+        if self.keep_events:
+            self._kept.append(event)
+        block.apply(delta, entry[1])
+        return True
+
+    def _valid_delta_event(self, event: dict, delta: Any) -> None:
+        """Deltas are most of a stream: validate the envelope and the delta's own type separately
+        (two small validators) instead of the 22-branch delta union."""
+        et = self.grammar.block_delta
+        if not self._delta_envelope(event):
+            self._valid_envelope(event, et, self._delta_override)
+        dspec = self.profile.deltas.get(delta.get("type")) if isinstance(delta, Mapping) else None
+        if dspec is None or not self.schemas.has(dspec.component):
+            self._valid_envelope(event, et)  # unknown or malformed delta: the union reports it
+            return
+        validator = self._delta_validators.get(dspec.component)
+        if validator is None:
+            validator = self._delta_validators[dspec.component] = self.schemas.validator(dspec.component)
+        if not validator.is_valid(delta):
+            self._extend(schema_violations(self.schemas, dspec.component, delta, "schema.event.valid",
+                                           what=f"{delta.get('type')} delta"), event)
 
     def _index(self, event: dict) -> int | None:
         index = event.get("index")
@@ -261,9 +333,9 @@ class StreamChecker:
 
     def _on_delta(self, event: dict) -> None:
         g = self.grammar
-        self._valid_envelope(event, g.block_delta)
-        index = self._index(event)
         delta = event.get("delta")
+        self._valid_delta_event(event, delta)
+        index = self._index(event)
         if index is None or not isinstance(delta, Mapping):
             return
         block = self._open.get(index)

@@ -23,7 +23,7 @@ from ..checks import (
     compare_with_resource,
 )
 from ..checks import behaviour
-from ..rules import RULES, Violation
+from ..rules import RULES, Violation, violation
 from ..targets import Answer, StreamAnswer, TargetClient
 
 #: rules every stream check exercises
@@ -101,6 +101,17 @@ class Judge:
         if track and isinstance(body, Mapping) and isinstance(iid, str):
             self.observe(body, source=f"{method} {path}")
         return body
+
+    def fetch(self, answer: Answer, what: str, *, op: str = "get") -> Any:
+        """A GET (or cancel) answer for a known id: it must succeed, conform, and be about that id."""
+        body = self.expect_ok(answer, what)
+        if answer.iid is not None and isinstance(body, Mapping) and body.get("id") != answer.iid:
+            self.add([violation("lifecycle.id.stable", f"{what} answered about another interaction",
+                                location=f"{what}/id", expected=answer.iid, observed=str(body.get("id")))])
+            self.interaction(body, op=op, track=False)
+            return body
+        self.covers("lifecycle.id.stable")
+        return self.interaction(body, op=op)
 
     def observe(self, body: Mapping, *, source: str = "") -> None:
         iid = body.get("id")

@@ -70,6 +70,8 @@ class Answer:
     body: Any
     raw: bytes
     elapsed_s: float
+    #: the interaction id named in the request path (GET, DELETE, cancel)
+    iid: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -198,13 +200,19 @@ class TargetClient:
         return self.request("POST", json_body=dict(body), **kw)
 
     def get(self, iid: str, **params: Any) -> Answer:
-        return self.request("GET", f"/{iid}", params={k: _q(v) for k, v in params.items()} or None)
+        answer = self.request("GET", f"/{iid}", params={k: _q(v) for k, v in params.items()} or None)
+        answer.iid = iid
+        return answer
 
     def delete(self, iid: str) -> Answer:
-        return self.request("DELETE", f"/{iid}")
+        answer = self.request("DELETE", f"/{iid}")
+        answer.iid = iid
+        return answer
 
     def cancel(self, iid: str) -> Answer:
-        return self.request("POST", f"/{iid}/cancel")
+        answer = self.request("POST", f"/{iid}/cancel")
+        answer.iid = iid
+        return answer
 
     def stream(self, method: str, suffix: str = "", *, json_body: Any = None, params: Mapping | None = None,
                resumed: bool = False, keep_chunks: bool = False, headers: Mapping[str, str] | None = None) -> StreamAnswer:

@@ -27,12 +27,10 @@ def test_background_create_poll_terminal(client, judge, revision):
     judge.interaction(body, op="create", request=request)
     judge.rule("background_create_in_progress", p, body)
     for answer in client.poll(body["id"], until=_terminal(p), budget_s=client.config.poll_budget_s, interval_s=0.15):
-        judge.expect_ok(answer, "poll")
-        judge.interaction(answer.body)
+        judge.fetch(answer, "poll")
     history = judge.history(body["id"])
     judge.rule("background_poll_reaches_terminal", p, history, time.monotonic() - started)
-    again = judge.expect_ok(client.get(body["id"]), "GET after terminal")
-    judge.interaction(again)
+    again = judge.fetch(client.get(body["id"]), "GET after terminal")
 
 
 @iconf(area="background", rules=["cancel.running.cancelled", "lifecycle.terminal.immutable"],
@@ -46,10 +44,10 @@ def test_cancel_running_background(client, judge, revision):
         pytest.skip(f"the run was already {body.get('status')!r}; nothing to cancel")
     answer = client.cancel(body["id"])
     if answer.ok:
-        judge.interaction(answer.body, op="cancel")
+        judge.fetch(answer, "cancel", op="cancel")
     later = client.get(body["id"])
     if later.ok:
-        judge.interaction(later.body)
+        judge.fetch(later, "GET after cancel")
     judge.rule("cancel_running_cancelled", answer.status, answer.body, later.body if later.ok else None)
 
 

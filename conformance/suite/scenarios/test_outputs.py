@@ -6,6 +6,7 @@ import base64
 
 import pytest
 
+from conformance.suite.judge import RESOURCE_RULES, STREAM_RULES
 from conformance.suite.recipes import OUTPUT_KINDS, Recipe, item_types, recipe, scripted
 
 iconf = pytest.mark.iconf
@@ -15,9 +16,8 @@ _PNG_1PX = base64.b64encode(bytes.fromhex(
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")).decode()
 
 
-@iconf(area="outputs", rules=["schema.interaction.valid", "stream.assembly.matches-resource",
-                              "timeline.post.model-only", "timeline.get.starts-with-input",
-                              "stream.block.assembled-valid", "stream.delta.type-matches"],
+@iconf(area="outputs", rules=[*RESOURCE_RULES, *STREAM_RULES, "stream.assembly.matches-resource",
+                              "timeline.post.model-only", "timeline.get.starts-with-input", "lifecycle.id.stable"],
        needs=["store"])
 @pytest.mark.parametrize("kind", OUTPUT_KINDS)
 def test_output_kind(client, judge, revision, kind):
@@ -36,16 +36,14 @@ def test_output_kind(client, judge, revision, kind):
         pytest.skip(f"the target answered without {kind!r} output (types {sorted(got)})")
     if p.input_item_type:
         judge.rule("timeline_post_model_only", p, body)
-    stored = judge.expect_ok(client.get(body["id"]), "GET after create")
-    judge.interaction(stored)
+    stored = judge.fetch(client.get(body["id"]), "GET after create")
     if p.input_item_type:
         judge.rule("timeline_get_starts_with_input", p, stored)
 
     streamed = client.create_stream(how.body)
     result = judge.stream(streamed, f"streamed create ({kind})")
     if result.interaction_id and result.terminal == p.grammar.completed:
-        after = judge.expect_ok(client.get(result.interaction_id), "GET after stream")
-        judge.interaction(after)
+        after = judge.fetch(client.get(result.interaction_id), "GET after stream")
         judge.matches(result.items, after, "stream vs GET")
 
 
@@ -96,8 +94,7 @@ def test_everything_at_once_streams_like_it_stores(client, judge, revision):
                                                      "parameters": {"type": "object", "properties": {}}}])
     result = judge.stream(client.create_stream(request), "streamed create (all)")
     assert result.interaction_id, "the stream carried no interaction id"
-    stored = judge.expect_ok(client.get(result.interaction_id), "GET after stream")
-    judge.interaction(stored)
+    stored = judge.fetch(client.get(result.interaction_id), "GET after stream")
     judge.matches(result.items, stored, "stream vs GET")
     replay = judge.stream(client.get_stream(result.interaction_id), "GET ?stream=true replay")
     judge.matches(replay.items, stored, "GET stream vs GET")

@@ -19,7 +19,7 @@ def test_store_defaults_to_true(client, judge, revision):
     got = client.get(body["id"])
     judge.rule("store_default_retrievable", got.status)
     if got.ok:
-        judge.interaction(got.body)
+        judge.fetch(got, "GET of a stored interaction")
 
 
 @iconf(area="store", rules=["store.false.not-retrievable"], needs=["store"])
@@ -78,8 +78,7 @@ def test_previous_interaction_carries_context(client, judge, revision):
     second = judge.expect_ok(client.create(request), "chained turn")
     judge.interaction(second, op="create", request=request)
     judge.rule("previous_context_carried", output_text(p, second), "Ada")
-    stored = judge.expect_ok(client.get(second["id"]), "GET of the chained interaction")
-    judge.interaction(stored)
+    stored = judge.fetch(client.get(second["id"]), "GET of the chained interaction")
     if p.input_item_type:
         judge.rule("timeline_get_starts_with_input", p, stored)
 
@@ -108,6 +107,5 @@ def test_legacy_outputs_hold_model_output_only(client, judge, revision):
     request = scripted(client.config, "", "Say something.")
     body = judge.expect_ok(client.create(request), "create")
     judge.rule("timeline_legacy_outputs_model_only", p, body, request["input"])
-    with_input = judge.expect_ok(client.get(body["id"], include_input=True), "GET include_input=true")
-    judge.interaction(with_input)
+    with_input = judge.fetch(client.get(body["id"], include_input=True), "GET include_input=true")
     judge.rule("timeline_legacy_outputs_model_only", p, with_input, request["input"], include_input=True)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 
 from conformance.checks.resume import check_resume
+from conformance.suite.judge import STREAM_RULES
 from conformance.suite.recipes import scripted
 
 iconf = pytest.mark.iconf
 
 
-@iconf(area="stream", rules=["stream.order.created-first", "stream.terminal.exactly-one", "stream.terminal.last",
-                             "stream.block.start-first", "stream.block.index-consecutive", "stream.block.closed",
-                             "stream.event.name-matches", "stream.event-id.unique", "stream.content-type"])
+@iconf(area="stream", rules=list(STREAM_RULES))
 def test_stream_grammar_text(client, judge, revision):
     """A plain streamed answer follows the revision's event grammar."""
     request = scripted(client.config, "thought, chunks=5", "Tell me a short story about a lighthouse.")
