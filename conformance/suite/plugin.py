@@ -295,6 +295,8 @@ def _record(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo,
     violations = [v.to_dict() for v in judge.violations] if judge is not None else []
     if report.skipped:
         outcome, reason = "skipped", _skip_reason(report)
+    elif report.when == "setup":  # the target could not be opened or a fixture broke: not a verdict
+        outcome, reason = "error", str(call.excinfo.value)[:1000] if call.excinfo is not None else "setup failed"
     elif report.passed:
         outcome, reason = "passed", None
     elif judge is not None and judge.must_failures() and call.excinfo is None:
