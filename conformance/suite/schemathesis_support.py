@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextvars
 import copy
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -390,7 +390,3 @@ def _json(raw: bytes) -> Any:
         return json.loads(raw) if raw else None
     except ValueError:
         return None
-
-
-def summary(findings: Iterable[Finding]) -> str:
-    return "\n".join(f"{f.rule_id or '-'} {f.check} {f.operation}: {f.title}" for f in findings)
