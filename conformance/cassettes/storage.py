@@ -158,11 +158,18 @@ class ScrubbingPersister(FilesystemPersister):
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(text)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a cassette is an ordinary file
             os.replace(tmp, path)
         except BaseException:
             with _suppress():
                 os.unlink(tmp)
             raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 class _suppress:
