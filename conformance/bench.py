@@ -91,8 +91,8 @@ def _measure_bare(path: Path) -> dict:
 
 
 def _measure_checker(path: Path, revision: str) -> dict:
-    from .profiles import get_profile
     from .checks import StreamChecker
+    from .profiles import get_profile
     from .schema import SchemaSet
 
     checker = StreamChecker(SchemaSet(get_profile(revision)), keep_items=False)
@@ -214,10 +214,7 @@ async def _streams(base: str, count: int, headers: dict) -> dict:
 
 
 def _bench_mock(seconds: float) -> dict:
-    import threading
-
-    import uvicorn
-
+    from ._threaded import ThreadedServer
     from .mock import MockConfig, MockServer
 
     headers = {"Content-Type": "application/json"}
@@ -225,19 +222,9 @@ def _bench_mock(seconds: float) -> dict:
     with MockServer(MockConfig()) as server:
         results["mock"] = asyncio.run(_create_get_loop(server.base_url, seconds, 8, headers))
         results["mock_streams_200"] = asyncio.run(_streams(server.base_url, 200, headers))
-    config = uvicorn.Config(_bare_app(), host="127.0.0.1", port=0, log_level="error", lifespan="off")
-    bare = uvicorn.Server(config)
-    thread = threading.Thread(target=bare.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 10
-    while not bare.started and time.time() < deadline:
-        time.sleep(0.02)
-    port = bare.servers[0].sockets[0].getsockname()[1]
-    try:
-        results["bare_starlette"] = asyncio.run(_create_get_loop(f"http://127.0.0.1:{port}", seconds, 8, headers))
-    finally:
-        bare.should_exit = True
-        thread.join(timeout=10)
+    # the same threaded loopback server as the mock, so the comparison is of the apps alone
+    with ThreadedServer(_bare_app(), lifespan="off") as bare:
+        results["bare_starlette"] = asyncio.run(_create_get_loop(bare.base_url, seconds, 8, headers))
     mock_rps = results["mock"]["create_get_pairs_per_s"]
     bare_rps = results["bare_starlette"]["create_get_pairs_per_s"] or 1
     results["mock_vs_bare_ratio"] = round(mock_rps / bare_rps, 3)

@@ -1,9 +1,9 @@
-pytest_plugins = ["pytester"]
-
 import pytest
 
 from conformance.profiles import get_profile
 from conformance.schema import SchemaSet
+
+pytest_plugins = ["pytester"]
 
 _CACHE: dict = {}
 

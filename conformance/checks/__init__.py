@@ -8,7 +8,13 @@ from .assembly import canonical, first_difference
 from .document import KINDS, detect_kind, validate_document
 from .exchange import Exchange, check_exchange, classify_path
 from .lifecycle import LifecycleTracker
-from .payload import check_delete_body, check_error_body, check_interaction, check_item, check_partial_interaction
+from .payload import (
+    check_delete_body,
+    check_error_body,
+    check_interaction,
+    check_item,
+    check_partial_interaction,
+)
 from .request import ConversationState, applicable, check_get_params, check_headers, check_request
 from .stream import StreamChecker, StreamResult, check_stream_bytes, compare_with_resource
 

@@ -25,7 +25,7 @@ def check_resume(original: Sequence[Mapping], last_event_id: str, replay: Sequen
     got = [_key(e) for e in replay]
     if got == expected:
         return []
-    first = next((i for i, (a, b) in enumerate(zip(got, expected)) if a != b), min(len(got), len(expected)))
+    first = next((i for i, (a, b) in enumerate(zip(got, expected, strict=False)) if a != b), min(len(got), len(expected)))
     return [violation(
         "stream.event-id.resumable", f"the replay after {last_event_id!r} differs from the original at event {first}",
         location=f"{location} event[{first}]", expected=short(expected[first:first + 3]),

@@ -17,12 +17,11 @@ from ..checks import (
     ConversationState,
     Exchange,
     LifecycleTracker,
+    behaviour,
     check_error_body,
     check_exchange,
-    check_interaction,
     compare_with_resource,
 )
-from ..checks import behaviour
 from ..rules import RULES, Violation, violation
 from ..targets import Answer, StreamAnswer, TargetClient
 

@@ -30,7 +30,7 @@ def test_background_create_poll_terminal(client, judge, revision):
         judge.fetch(answer, "poll")
     history = judge.history(body["id"])
     judge.rule("background_poll_reaches_terminal", p, history, time.monotonic() - started)
-    again = judge.fetch(client.get(body["id"]), "GET after terminal")
+    judge.fetch(client.get(body["id"]), "GET after terminal")
 
 
 @iconf(area="background", rules=["cancel.running.cancelled", "lifecycle.terminal.immutable"],

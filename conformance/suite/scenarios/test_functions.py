@@ -41,7 +41,7 @@ def test_function_call_round_trip(client, judge, revision):
         judge.interaction(answer.body, op="create", request=request)
     judge.rule("function_result_completes", answer.status, answer.body)
     if answer.ok:
-        stored = judge.fetch(client.get(answer.body["id"]), "GET of the answered call")
+        judge.fetch(client.get(answer.body["id"]), "GET of the answered call")
 
 
 @iconf(area="function", rules=["request.function-result.call-id"], needs=["functions", "store"])
