@@ -29,6 +29,8 @@ from .errors import ApiError, invalid, not_found, permission_denied, unauthentic
 from .faults import ActiveFaults, UnknownFaultError, parse_fault_header
 from .framing import MEDIA_TYPE, frame
 from .parse import parse_create
+from .robustness import HEADER as ROBUSTNESS_HEADER
+from .robustness import Robustness, UnknownCaseError
 from .service import Ctx, Service
 from .store import Record
 
@@ -73,6 +75,7 @@ class MockApp:
         self.config = config
         self.service = Service(config)
         self.store = self.service.store
+        self.robustness = Robustness(config.robustness)
 
     # --- per-request context -----------------------------------------------------------------
 
@@ -112,7 +115,15 @@ class MockApp:
                     raise not_found(f"Unknown API version {request.path_params.get('version')!r} in the path; "
                                     f"use {' or '.join(VERSIONS)}")
                 ctx = Ctx(self._revision(request, faults), faults)
-                return await fn(request, ctx)
+                try:
+                    cases = self.robustness.cases(request.headers.get(ROBUSTNESS_HEADER))
+                except UnknownCaseError as exc:
+                    raise invalid(f"Invalid value for header 'X-Iconf-Robustness': {exc}") from None
+                if (early := await self.robustness.before(request, cases)) is not None:
+                    answer = error_response(early, faults)
+                    answer.headers.update(getattr(early, "headers", {}))
+                    return answer
+                return self.robustness.after(request, await fn(request, ctx), cases, ctx.profile)
             except ApiError as err:
                 return error_response(err, faults)
             except Exception:  # a bug must still answer in the envelope, never with a traceback

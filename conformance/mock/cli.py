@@ -14,6 +14,7 @@ import sys
 from ..profiles import PROFILES, UnknownRevisionError, get_profile
 from .config import MockConfig
 from .faults import FAULTS, UnknownFaultError, validate_fault_ids
+from .robustness import CASES as ROBUSTNESS_CASES
 
 
 def _fault(value: str) -> str:
@@ -57,6 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds a background run stays in_progress (default 0.5)")
     parser.add_argument("--base-path", default="", help="also serve every path under this prefix")
     parser.add_argument("--list-faults", action="store_true", help="print every fault and exit")
+    parser.add_argument("--robustness", action="append", default=[], choices=list(ROBUSTNESS_CASES), metavar="CASE",
+                        help="serve this client-robustness case on every request (repeatable; conforming answers "
+                             f"a client must survive: {', '.join(ROBUSTNESS_CASES)})")
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -76,7 +80,8 @@ def list_faults(out=sys.stdout) -> None:
 
 def config_from_args(args: argparse.Namespace) -> MockConfig:
     kwargs = dict(api_key=args.api_key, faults=frozenset(args.fault), latency_ms=args.latency,
-                  background_delay_s=args.background_delay, base_path=args.base_path)
+                  background_delay_s=args.background_delay, base_path=args.base_path,
+                  robustness=frozenset(getattr(args, "robustness", None) or ()))
     if args.revision:
         kwargs["default_revision"] = args.revision
     return MockConfig(**kwargs)
@@ -90,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
 
     config = config_from_args(args)
     print(f"iconf mock: serving on http://{args.host}:{args.port}{config.base_path} "
-          f"(default revision {config.default_revision}, faults: {', '.join(sorted(config.faults)) or 'none'})",
+          f"(default revision {config.default_revision}, faults: {', '.join(sorted(config.faults)) or 'none'}"
+          + (f", robustness: {', '.join(sorted(config.robustness))}" if config.robustness else "") + ")",
           file=sys.stderr)
     try:
         serve(config, host=args.host, port=args.port)

@@ -27,11 +27,16 @@ class MockConfig:
     background_delay_s: float = 0.5
     #: optional path prefix served in addition to the bare paths ("/prefix")
     base_path: str = ""
+    #: client-robustness cases served on every request (see robustness.CASES; conforming, unlike faults)
+    robustness: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         from .faults import validate_fault_ids
 
         object.__setattr__(self, "faults", frozenset(validate_fault_ids(self.faults)))
+        from .robustness import validate_cases
+
+        object.__setattr__(self, "robustness", frozenset(validate_cases(self.robustness)))
         object.__setattr__(self, "default_revision", get_profile(self.default_revision).name)
         base = self.base_path.strip()
         if base and not base.startswith("/"):
