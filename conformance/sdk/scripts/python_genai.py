@@ -14,6 +14,11 @@ compared with the same interaction fetched raw over HTTP (GET, no SDK). The
 inputs carry mock directives (``[iconf: ...]``); a real model reads them as
 plain text. Exit status 0 when every step passed, 1 with a message naming
 the step otherwise.
+
+``--robustness-case [CASE]`` (CASE defaults to $ICONF_ROBUSTNESS_CASE, which
+``iconf client --robustness`` sets) runs only the streaming and get part, for
+the mock's robustness modes: SDK exceptions propagate (a traceback naming the
+SDK's error class), a wrong result exits 1 with ``FAIL robustness: ...``.
 """
 
 from __future__ import annotations
@@ -308,5 +313,67 @@ def main() -> int:
     return 1 if failed else 0
 
 
+def robustness(case: str) -> int:
+    """Stream a reply and GET it; the mock serves ``case`` (see docs/sdk.md, client robustness)."""
+    print(f"iconf-client: google-genai {VERSION}", flush=True)
+    print(f"robustness case {case or '(none)'} ({ITEMS}, /{API_VERSION}) against {BASE_URL}", flush=True)
+    client = make_client()
+    start, done = ("interaction.start", "interaction.complete") if MAJOR < 2 else \
+        ("interaction.created", "interaction.completed")
+    events: list[dict] = []
+    broke = None
+    try:
+        for event in client.interactions.create(model=MODEL, input="Stream a reply [iconf: chunks=5]", stream=True):
+            events.append(plain(event))
+    except Exception as exc:  # noqa: BLE001 - only a dropped connection may be caught: the app resumes
+        if case != "drop-and-resume" or not events:
+            raise
+        broke = exc
+    kinds = [e.get("event_type") for e in events]
+    if case == "mid-stream-error":
+        errors = [e for e in events if e.get("event_type") == "error"]
+        expect(errors, f"the stream ended without an error the application could see: {kinds}")
+        print(f"the SDK handed the error event to the application: {errors[-1]}", flush=True)
+        return 0
+    if case == "drop-and-resume":
+        expect(broke is not None or done in kinds, f"the SDK ended a cut stream silently: {kinds}")
+        if broke is not None:
+            ids = [e.get("event_id") for e in events if e.get("event_id")]
+            print(f"the stream broke with {type(broke).__name__}; resuming after {ids[-1]}", flush=True)
+            for event in client.interactions.get(stream_iid(events), stream=True, last_event_id=ids[-1]):
+                events.append(plain(event))
+            kinds = [e.get("event_type") for e in events]
+    expect(kinds and kinds[0] == start, f"first event {kinds[:1]}, expected {start!r}")
+    expect(kinds[-1] == done, f"last event {kinds[-1:]}, expected {done!r}")
+    iid = stream_iid(events)
+    text = stream_text(events)
+    expect(iid and text, f"no interaction id or no text in the stream: {kinds}")
+    got = plain(client.interactions.get(iid))
+    expect(status_of_plain(got) == "completed", f"GET status {got.get('status')!r}")
+    expect(model_text_of_raw(got) == text, f"GET text {model_text_of_raw(got)!r} != streamed {text!r}")
+    if case not in ("rate-limit", "unavailable"):  # the raw helper does not retry
+        srv = server_view(iid)
+        expect(model_text_of_raw(srv) == text, f"streamed text {text!r} != server text {model_text_of_raw(srv)!r}")
+    print(f"ok robustness {case}: {len(events)} events, {len(items(got))} {ITEMS}", flush=True)
+    return 0
+
+
+def status_of_plain(d: dict) -> str:
+    return str(d.get("status") or "").lower()
+
+
+def robustness_main(argv: list[str]) -> int:
+    at = argv.index("--robustness-case")
+    value = argv[at + 1] if at + 1 < len(argv) and not argv[at + 1].startswith("-") else ""
+    case = value or os.environ.get("ICONF_ROBUSTNESS_CASE", "")
+    try:
+        return robustness(case)
+    except StepFailed as exc:
+        print(f"FAIL robustness {case}: {exc}", flush=True)
+        return 1
+
+
 if __name__ == "__main__":
+    if "--robustness-case" in sys.argv[1:]:
+        sys.exit(robustness_main(sys.argv[1:]))
     sys.exit(main())
