@@ -15,6 +15,11 @@
 // compared with the same interaction fetched raw over HTTP (fetch, no SDK).
 // The inputs carry mock directives ([iconf: ...]); a real model reads them as
 // plain text. Exit status 0 when every step passed, 1 otherwise.
+//
+// --robustness-case [CASE] (CASE defaults to $ICONF_ROBUSTNESS_CASE, which
+// `iconf client --robustness` sets) runs only the streaming and get part, for
+// the mock's robustness modes: SDK errors propagate (uncaught, naming the
+// SDK's error class), a wrong result exits 1 with `FAIL robustness: ...`.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -242,6 +247,66 @@ const steps = [
     expect(textOf(answer), 'no text after the function result');
   }],
 ];
+
+async function robustness(kase) {
+  console.log(`iconf-client: @google/genai ${VERSION}`);
+  console.log(`robustness case ${kase || '(none)'} (${ITEMS}, /${API_VERSION}) against ${BASE_URL}`);
+  const [start, done] = MAJOR < 2 ? ['interaction.start', 'interaction.complete'] : ['interaction.created', 'interaction.completed'];
+  const events = [];
+  let broke = null;
+  try {
+    const stream = await ai.interactions.create({ model: MODEL, input: 'Stream a reply [iconf: chunks=5]', stream: true });
+    for await (const event of stream) events.push(plain(event));
+  } catch (exc) {
+    // only a dropped connection may be caught: the application resumes
+    if (kase !== 'drop-and-resume' || !events.length) throw exc;
+    broke = exc;
+  }
+  let kinds = events.map((e) => e.event_type);
+  if (kase === 'mid-stream-error') {
+    const errors = events.filter((e) => e.event_type === 'error');
+    expect(errors.length, `the stream ended without an error the application could see: ${kinds}`);
+    console.log(`the SDK handed the error event to the application: ${JSON.stringify(errors[errors.length - 1])}`);
+    return;
+  }
+  if (kase === 'drop-and-resume') {
+    expect(broke || kinds.includes(done), `the SDK ended a cut stream silently: ${kinds}`);
+    if (broke) {
+      const ids = events.map((e) => e.event_id).filter(Boolean);
+      console.log(`the stream broke with ${broke && broke.name}; resuming after ${ids[ids.length - 1]}`);
+      const rest = await ai.interactions.get(streamIid(events), { stream: true, last_event_id: ids[ids.length - 1] });
+      for await (const event of rest) events.push(plain(event));
+      kinds = events.map((e) => e.event_type);
+    }
+  }
+  expect(kinds[0] === start, `first event ${kinds[0]}, expected ${start}`);
+  expect(kinds[kinds.length - 1] === done, `last event ${kinds[kinds.length - 1]}, expected ${done}`);
+  const iid = streamIid(events);
+  const text = streamText(events);
+  expect(iid && text, `no interaction id or no text in the stream: ${kinds}`);
+  const got = plain(await ai.interactions.get(iid));
+  expect(got.status === 'completed', `GET status ${got.status}`);
+  expect(modelTextOfRaw(got) === text, `GET text ${JSON.stringify(modelTextOfRaw(got))} != streamed ${JSON.stringify(text)}`);
+  if (kase !== 'rate-limit' && kase !== 'unavailable') { // the raw helper does not retry
+    const srv = await serverView(iid);
+    expect(modelTextOfRaw(srv) === text, `streamed text ${JSON.stringify(text)} != server text ${JSON.stringify(modelTextOfRaw(srv))}`);
+  }
+  console.log(`ok robustness ${kase}: ${events.length} events, ${items(got).length} ${ITEMS}`);
+}
+
+const robustAt = process.argv.indexOf('--robustness-case');
+if (robustAt >= 0) {
+  const next = process.argv[robustAt + 1];
+  const kase = (next && !next.startsWith('-') ? next : '') || process.env.ICONF_ROBUSTNESS_CASE || '';
+  try {
+    await robustness(kase);
+  } catch (exc) {
+    if (!(exc instanceof StepFailed)) throw exc;
+    console.log(`FAIL robustness ${kase}: ${exc.message}`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
 
 console.log(`@google/genai ${VERSION} (${ITEMS}, /${API_VERSION}) against ${BASE_URL}`);
 let failed = 0;
