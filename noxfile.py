@@ -38,7 +38,7 @@ def _ensure_chromium(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The project's own tests (pytest exit 5, 'no tests collected', counts as a failure here on purpose)."""
-    session.install("-e", ".[dev]")
+    session.install("-c", "constraints.txt", "-e", ".[dev]")
     _ensure_chromium(session)
     session.run("pytest", "-q", "-p", "no:randomly", *session.posargs)
 
@@ -55,14 +55,14 @@ def conformance(session: nox.Session) -> None:
 
     Pass iconf options after `--`, e.g. `nox -s conformance -- --target live --revision all`.
     """
-    session.install("-e", ".")
+    session.install("-c", "constraints.txt", "-e", ".")
     session.run("iconf", "run", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks: numbers printed and written to reports/bench/, never asserted as timings."""
-    session.install("-e", ".")
+    session.install("-c", "constraints.txt", "-e", ".")
     session.run("python", "-m", "conformance.bench", *session.posargs)
 
 
