@@ -174,7 +174,7 @@ class MockApp:
             if not ctx.faults.on("request.last-event-id.needs-stream"):
                 raise invalid("Invalid argument 'last_event_id': it is only valid together with 'stream=true'")
             after = None
-        rec = self.service.get(request.path_params["iid"], ctx)
+        rec = self.service.get(request.path_params["iid"], ctx, reading=True)
         if stream:
             return self._stream(rec, ctx, after=after)
         body = render.resource(rec, ctx.profile, ctx.for_record(rec), "get", include_input=include_input)

@@ -117,7 +117,7 @@ _REGISTRY: tuple[Fault, ...] = (
     _f("lifecycle.id.stable", "get",
        "GET answers with a different id than the one requested"),
     _f("store.default.retrievable", "create",
-       "an interaction created without store is not stored (GET answers 404)"),
+       "an interaction created without store answers 404 on GET (it still works for chaining and cancel)"),
     _f("store.false.not-retrievable", "create",
        "an interaction created with store=false is stored and retrievable"),
     _f("background.create.in-progress", "create",
@@ -135,7 +135,8 @@ _REGISTRY: tuple[Fault, ...] = (
     _f("timeline.get.starts-with-input", "get",
        "2026-05-20: GET returns only the model steps, without the input steps"),
     _f("timeline.legacy.outputs-model-only", "resource",
-       "legacy: outputs (and the stream) start with the input's content blocks even without include_input"),
+       "legacy: outputs (and the stream) start with the input's content blocks even without include_input "
+       "(not on structured-output calls)"),
     _f("previous.context.carried", "create",
        "the scripted model ignores the conversation of previous_interaction_id"),
     _f("previous.settings.not-inherited", "create",

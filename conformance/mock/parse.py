@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..profiles import Profile
+from ..profiles._common import camel
 from ._blocks import CONTENT_TYPES, MODEL_STEP_TYPES, RESULT_TYPES
 from .errors import invalid, not_found
+from .reqschema import check_item, check_request
 
 AGENTS = frozenset({
     "deep-research-pro-preview-12-2025",
@@ -181,6 +183,12 @@ def parse_create(body: Any, profile: Profile, *, lenient_types: bool = False,
         raise invalid(f"Agent '{agent}' runs only in the background: set 'background' to true")
 
     req.turns = normalize_input(raw_input, profile)
+    if not lenient_types:
+        # the body as understood: fault switches may have filled in model or input
+        effective = {k: v for k, v in body.items() if k not in ("model", "agent")}
+        effective.update({"model": model} if model is not None else {"agent": agent})
+        effective["input"] = raw_input
+        check_request(effective, profile, "agent" if agent is not None else "model")
     req.directives = parse_directives(req.turns)
     return req
 
@@ -331,6 +339,9 @@ def _content(block: Any, where: str, profile: Profile) -> dict:
     if kind not in allowed:
         raise invalid(f"Invalid value at '{where}.type': {kind!r} is not a content type of revision {profile.name}")
     _check_block(block, where)
+    # validate against the variant the type names, so the error points inside it
+    component = profile.blocks[kind].component if profile.name == "legacy" else f"{camel(kind)}Content"
+    check_item(block, profile, component, where)
     return dict(block)
 
 
@@ -364,6 +375,7 @@ def _step(item: dict, where: str, profile: Profile) -> dict:
         blocks = [_content(b, f"{where}.content[{j}]", profile) for j, b in enumerate(content)]
         return {"role": "user" if kind == "user_input" else "model", "content": blocks}
     _check_block(item, where)
+    check_item(item, profile, profile.blocks[kind].component, where)
     return {"role": "user" if kind == "function_result" else "model", "content": [dict(item)]}
 
 

@@ -21,6 +21,7 @@ import re
 from ..profiles import Profile
 from ._blocks import CONTENT_TYPES, TOOL_CALLS, TOOL_RESULTS
 from .faults import ActiveFaults
+from .model import json_schema_of
 from .perturb import perturb_stream
 from .store import Record, iso
 
@@ -89,7 +90,8 @@ def model_items(rec: Record, profile: Profile, faults: ActiveFaults) -> list[dic
     if blocks and faults.on("schema.type.known"):
         blocks.append({"type": UNKNOWN_TYPE})
     if profile.items_field == "outputs":
-        if blocks and faults.on("timeline.legacy.outputs-model-only"):
+        # (not on structured-output calls, whose text must stay one JSON document)
+        if blocks and faults.on("timeline.legacy.outputs-model-only") and not json_schema_of(rec.request)[0]:
             blocks = [copy.deepcopy(b) for t in rec.request.turns if t["role"] == "user" for b in t["content"]] + blocks
         return blocks
     return to_steps(blocks)

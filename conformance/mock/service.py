@@ -73,15 +73,16 @@ class Service:
             faults=faults, system_instruction=system_instruction, tools=tools, generation_config=generation_config,
         ))
         now = self.store.clock()
-        stored = req.store
+        stored, get_hidden = req.store, False
         if not req.store_given and faults.on("store.default.retrievable"):
-            stored = False
+            get_hidden = True  # kept for chaining and cancel, so only the GET rule breaks
         if not req.store and faults.on("store.false.not-retrievable"):
             stored = True
         rec = Record(
             id=interaction_id, seq=seq, request=req, history=history, created=now, updated=now,
             status=result.status, final_status=result.status, outputs=result.outputs, usage=result.usage,
-            error=result.error, background=req.background, stored=stored, faults=faults.ids, tools=tools,
+            error=result.error, background=req.background, stored=stored, get_hidden=get_hidden, faults=faults.ids,
+            tools=tools,
         )
         if req.background:
             rec.status = "in_progress"
@@ -109,14 +110,20 @@ class Service:
                 raise invalid(f"Invalid value at 'previous_interaction_id': interaction {pid!r} was created with "
                               "store=false and cannot be continued")
             prev = hidden
+        if not prev.request.store and not faults.on("request.store-false.no-previous"):
+            raise invalid(f"Invalid value at 'previous_interaction_id': interaction {pid!r} was created with "
+                          "store=false and cannot be continued")
         if prev.running:
             raise precondition(f"Invalid value at 'previous_interaction_id': interaction {pid!r} is still in_progress")
         return prev
 
     # --- read, cancel, delete ----------------------------------------------------------------
 
-    def get(self, interaction_id: str, ctx: Ctx) -> Record:
+    def get(self, interaction_id: str, ctx: Ctx, *, reading: bool = False) -> Record:
+        """The record, or 404; ``reading`` marks a GET (as opposed to cancel/delete lookups)."""
         rec = self.store.snapshot(interaction_id)
+        if rec is not None and reading and rec.get_hidden:
+            rec = None
         if rec is None:
             if ctx.faults.on("error.not-found.404") and not self.store.issued(interaction_id):
                 raise invalid(f"Invalid value at 'id': {interaction_id!r} is not a valid interaction id")

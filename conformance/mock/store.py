@@ -52,6 +52,8 @@ class Record:
     faults: frozenset[str] = frozenset()
     #: a terminal state has already been shown to a client
     observed_terminal: bool = False
+    #: stored but answered 404 on GET (only the store.default.retrievable fault sets it)
+    get_hidden: bool = False
     #: effective settings the model used (after inheritance)
     tools: list[dict] | None = None
 

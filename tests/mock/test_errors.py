@@ -171,3 +171,16 @@ def test_fuzzed_bodies_never_5xx(fuzz_client, body):
     assert response.status_code < 500, (body, response.text)
     if response.status_code >= 400:
         assert set(response.json()) == {"error"}
+
+
+@pytest.mark.parametrize("extra, named", [
+    ({"generation_config": {"speech_config": "loud"}}, "generation_config.speech_config"),
+    ({"generation_config": {"seed": 2 ** 40}}, "generation_config.seed"),
+    ({"tools": [{"type": "function", "name": "f", "description": 5}]}, "tools[0].description"),
+    ({"tools": [{"type": "google_search", "search_types": ["moon_search"]}]}, "tools[0].search_types[0]"),
+    ({"input": [{"type": "image", "mime_type": "image/x-nope", "data": "AA=="}]}, "input[0].mime_type"),
+    ({"input": {"type": "text", "text": "a", "annotations": [{"type": "url_citation", "start_index": "0"}]}},
+     "input.annotations[0]"),
+])
+def test_schema_violations_deep_in_the_body_name_the_path(client, extra, named):
+    assert named in _error(_post(client, {"model": MODEL, "input": "hi", **extra}))

@@ -313,11 +313,16 @@ def _(c, rev, g):
 def _(c, rev, g):
     assert c.fetch(c.create("x")["id"]).status_code == 404
     assert c.fetch(c.create("x", store=True)["id"]).status_code == 200
+    first = c.create("My name is Ada.")
+    assert "Ada" in texts(c.create("What is my name?", previous_interaction_id=first["id"]))
 
 
 @fault("store.false.not-retrievable")
 def _(c, rev, g):
-    assert c.fetch(c.create("x", store=False)["id"]).status_code == 200
+    hidden = c.create("x", store=False)
+    assert c.fetch(hidden["id"]).status_code == 200
+    chained = c.post("/v1beta/interactions", json={"model": MODEL, "input": "y", "previous_interaction_id": hidden["id"]})
+    assert chained.status_code == 400
 
 
 @fault("background.create.in-progress")
@@ -460,4 +465,5 @@ def test_unknown_fault_ids_are_refused():
 
 def test_every_fault_is_documented():
     doc = (__import__("pathlib").Path(__file__).resolve().parents[2] / "docs" / "mock.md").read_text()
-    assert [rule_id for rule_id in FAULTS if f"| `{rule_id}` |" not in doc] == []
+    rows = [f"| `{rule_id}` | {f.where} | {f.effect} |" for rule_id, f in FAULTS.items()]
+    assert [row for row in rows if row not in doc] == []
