@@ -64,6 +64,8 @@ GENERIC_ERRORS = frozenset({
 })
 _CANARY = re.compile(r"iconf-canary-[0-9a-f]+")
 _CLIENT_LINE = re.compile(r"^iconf-client:\s*(\S+)\s+(\S+)", re.M)
+#: a program that caught an SDK error and carried on (e.g. resumed after a drop) names it on this line
+_CAUGHT_LINE = re.compile(r"^iconf-caught:\s*(\S+)", re.M)
 _PY_FINAL = re.compile(r"^([A-Za-z_][\w.]*)(?::\s.*|:?)$")
 _ANY_ERROR = re.compile(r"^\s*(?:Uncaught\s+)?(?:\[)?([A-Za-z_$][\w$.]*(?:Error|Exception)\w*)\]?(?::|\s*$|\s+[{\[(])")
 _TAIL = 4000
@@ -180,6 +182,11 @@ def classify(case: str, run: ClientRun, stdout: str, stderr: str,
                 return "completed", f"exit 0; {len(seen)} refused request(s) never sent again", seen
             if case == "mid-stream-error":
                 return "completed", "exit 0 (the program handled the error event itself, or ignored it)", seen
+            caught = _CAUGHT_LINE.search(stdout)
+            if caught:
+                name = caught.group(1)
+                kind = "typed" if is_typed_error(name, typed) else "untyped"
+                return "completed", f"exit 0; the SDK raised {name} ({kind}), the program carried on", seen
             return "completed", "exit 0", seen
         if case == "rate-limit":
             early = [r for r in done if r["after_s"] < RETRY_AFTER_S - 0.05]

@@ -273,7 +273,8 @@ async function robustness(kase) {
     expect(broke || kinds.includes(done), `the SDK ended a cut stream silently: ${kinds}`);
     if (broke) {
       const ids = events.map((e) => e.event_id).filter(Boolean);
-      console.log(`the stream broke with ${broke && broke.name}; resuming after ${ids[ids.length - 1]}`);
+      console.log(`iconf-caught: ${(broke && broke.constructor && broke.constructor.name) || (broke && broke.name)}`);
+      console.log(`the stream broke with ${broke && broke.name}: ${broke && broke.message}; resuming after ${ids[ids.length - 1]}`);
       const rest = await ai.interactions.get(streamIid(events), { stream: true, last_event_id: ids[ids.length - 1] });
       for await (const event of rest) events.push(plain(event));
       kinds = events.map((e) => e.event_type);

@@ -339,6 +339,7 @@ def robustness(case: str) -> int:
         expect(broke is not None or done in kinds, f"the SDK ended a cut stream silently: {kinds}")
         if broke is not None:
             ids = [e.get("event_id") for e in events if e.get("event_id")]
+            print(f"iconf-caught: {type(broke).__module__}.{type(broke).__name__}", flush=True)
             print(f"the stream broke with {type(broke).__name__}; resuming after {ids[-1]}", flush=True)
             for event in client.interactions.get(stream_iid(events), stream=True, last_event_id=ids[-1]):
                 events.append(plain(event))
