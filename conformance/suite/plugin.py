@@ -407,3 +407,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
                                 f"{spent.get('stream_events', 0)} stream events")
     if run.report_dir is not None:
         terminalreporter.write_line(f"report: {run.report_dir}/index.html (summary.json, junit.xml, allure-results/)")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """junit.xml and allure-results are written after our report: sweep the run directory for keys once more."""
+    run = _run(config)
+    if run is None or run.report_dir is None or not run.report_dir.exists():
+        return
+    from ..reports import scrub_tree
+
+    secrets = [s for s in (run.options.get("api_key"), getattr(run.target, "api_key", None)) if s]
+    if secrets:
+        scrub_tree(run.report_dir, secrets)
