@@ -4,6 +4,8 @@
     nox -s sdk -- google-genai==1.75.0
     nox -s sdk -- @google/genai@3.1.0 google-genai==3.4.0
     nox -s sdk -- google-genai==3.4.0 --api-version v1beta
+    nox -s sdk -- google-genai==3.4.0 --robustness            # every robustness case (docs/sdk.md)
+    nox -s sdk -- @google/genai@3.1.0 --robustness=rate-limit,heartbeats
 
 Each SDK goes into its own cached environment (:mod:`.envs`); the harness
 itself runs with the interpreter that runs nox (the project must be
@@ -66,7 +68,8 @@ def sdk(session) -> None:
             cmd += ["--revision", defaults["revision"]]
         if not _has(options, "--api-version"):
             cmd += ["--api-version", defaults["api_version"]]
-        cmd += options + ["--", *env.command]
+        robust = any(o == "--robustness" or o.startswith("--robustness=") for o in options)
+        cmd += options + ["--", *env.command] + (["--robustness-case"] if robust else [])
         session.log(f"{package} {env.version} ({defaults['revision']}, /{defaults['api_version']} unless overridden)")
         try:
             session.run(*cmd, env=env.env, external=True)
