@@ -18,6 +18,8 @@ from ..profiles import BlockSpec, Profile
 
 KEEP_CHARS = 1 << 20  # text kept verbatim per accumulator (evidence, strict validation)
 DIGEST_OVER = 4096  # strings longer than this compare by digest
+#: marks an assembled block that had unknown parts (an unknown type, an unknown delta): compared by type only
+OPAQUE = "_iconf_opaque"
 
 
 def _digest(text: str) -> str:
@@ -70,12 +72,13 @@ class TextAccumulator:
 class BlockAssembler:
     """One block/step being assembled from its start event and deltas."""
 
-    __slots__ = ("index", "kind", "spec", "block", "_texts", "_args", "_content")
+    __slots__ = ("index", "kind", "spec", "block", "opaque", "_texts", "_args", "_content")
 
     def __init__(self, index: int, start: Mapping, spec: BlockSpec | None) -> None:
         self.index = index
         self.kind = start.get("type")
         self.spec = spec
+        self.opaque = spec is None
         self.block: dict[str, Any] = dict(start)
         self._texts: dict[str, TextAccumulator] = {}
         self._args: TextAccumulator | None = None
@@ -151,6 +154,8 @@ class BlockAssembler:
                     c["text"] = acc.value()
                 content.append(c)
             block["content"] = content
+        if self.opaque:
+            block[OPAQUE] = True
         problem = None
         if self._args is not None:
             raw = self._args.value()

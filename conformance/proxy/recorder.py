@@ -273,11 +273,14 @@ class ExchangeContext:
                 self._on_frame(frame)
             result = self._checker.finish()
             violations = result.violations
-            if client_gone and not upstream_complete:
-                # the client hung up: a missing terminal event is not the server's doing
+            if not upstream_complete and (client_gone or error):
+                # the client hung up, or the connection broke (a network event the client recovers from with
+                # last_event_id): a missing terminal event is not a grammar violation by the server. A stream
+                # the server *ends cleanly* without its terminal event still is.
                 violations = [v for v in violations
                               if not (v.rule_id == "stream.terminal.exactly-one" and v.location.endswith(" end"))]
-                self.record.note = "the client closed the stream early"
+                self.record.note = ("the client closed the stream early" if client_gone
+                                    else f"the connection broke mid-stream: {error}")
             if error:
                 self.record.error = error
             server = list(violations)

@@ -151,4 +151,7 @@ def test_an_upstream_breaking_mid_stream_is_reported(slow):
             time.sleep(0.02)
         record = proxy.exchanges()[0]
         assert record.error and "mid-stream" in record.error
-        assert [v["rule_id"] for v in proxy.violations("server")] == ["stream.terminal.exactly-one"]
+        # a broken connection is a network event a client recovers from with last_event_id (a conforming
+        # server may drop one), not a grammar violation; the exchange carries the note instead
+        assert proxy.violations("server") == []
+        assert record.note and "connection broke" in record.note
