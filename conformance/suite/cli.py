@@ -79,6 +79,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.record and args.target == "replay":
         raise UsageError("--record cannot be used with --target replay")
+    if args.target and args.target not in ("mock", "live", "replay") and not args.target.startswith(
+            ("http://", "https://")):
+        raise UsageError(f"--target {args.target!r}: use mock, live, replay or an http(s):// base URL")
     if args.cassette_dir:
         os.environ["ICONF_CASSETTE_DIR"] = args.cassette_dir
     worst = 0
