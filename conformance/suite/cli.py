@@ -14,7 +14,7 @@ import importlib.metadata
 import os
 from pathlib import Path
 
-from ..profiles import PROFILES
+from .options import add_cli_options, to_pytest_args
 
 
 def _plugin_autoloaded() -> bool:
@@ -28,26 +28,9 @@ def pytest_args(args: argparse.Namespace, target: str) -> list[str]:
     """The pytest command line for one run against ``target``."""
     here = Path(__file__).resolve().parent
     argv = ["-c", str(here / "pytest.ini"), "--rootdir", str(here), "--pyargs", "conformance.suite.scenarios",
-            "--iconf-target", target, "--iconf-revision", args.revision, "--iconf-report-dir", args.report_dir,
-            "--iconf-api-version", args.api_version, "--iconf-timeout", str(args.timeout)]
+            "--iconf-target", target, *to_pytest_args(args, skip=("target",))]
     if not _plugin_autoloaded():
         argv[0:0] = ["-p", "conformance.suite.plugin"]
-    for flag, value in (("--iconf-rules", args.rules), ("--iconf-api-key", args.api_key),
-                        ("--iconf-base-url", args.base_url), ("--iconf-model", args.model),
-                        ("--iconf-max-requests", args.max_requests), ("--iconf-schema", args.schema),
-                        ("--iconf-hypothesis-profile", args.hypothesis_profile)):
-        if value is not None:
-            argv += [flag, str(value)]
-    for flag, values in (("--iconf-capability", args.capability), ("--iconf-mock-fault", args.mock_fault),
-                         ("--iconf-strict", args.strict)):
-        for value in values:
-            argv += [flag, value]
-    if args.record:
-        argv += ["--iconf-record", args.record]
-    if args.cassette_dir:
-        argv += ["--iconf-cassette-dir", args.cassette_dir]
-    if args.no_report:
-        argv += ["--iconf-no-report"]
     if args.k:
         argv += ["-k", args.k]
     argv += ["-q"] if not args.verbose else ["-v"]
@@ -95,31 +78,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--target", default=None,
-                   help="mock | live | replay | http(s)://host:port[/prefix] (default: live with a key, "
-                        "otherwise replay of the cassettes and then the bundled mock)")
-    p.add_argument("--revision", default="2026-05-20", help=f"{' | '.join(PROFILES)} | all (default 2026-05-20)")
-    p.add_argument("--rules", default=None, help="only these rules: IDs, areas or globs, comma-separated")
-    p.add_argument("--report-dir", default="reports", help="where reports/<timestamp>-<target>/ go")
-    p.add_argument("--no-report", action="store_true", help="write no report directory")
-    p.add_argument("--api-key", default=None, help="key for the target (live: GEMINI_API_KEY by default)")
-    p.add_argument("--base-url", default=None, help="override the live target's base URL")
-    p.add_argument("--model", default=None, help="model to use (live default: a current flash model)")
-    p.add_argument("--api-version", default="v1beta", choices=["v1beta", "v1"])
-    p.add_argument("--max-requests", type=int, default=None, help="request budget (live default: 60)")
-    p.add_argument("--capability", action="append", default=[], metavar="[+|-]NAME",
-                   help="declare (+name) or deny (-name) a target capability: scripted, auth, agents, "
-                        "background, store, functions, structured, tools, multimodal, resume")
-    p.add_argument("--mock-fault", action="append", default=[], metavar="RULE-ID",
-                   help="(mock target) make the mock break this rule, to see the suite catch it")
-    p.add_argument("--schema", default=None, help="OpenAPI document to validate against (e.g. the official one)")
-    p.add_argument("--strict", action="append", default=[], metavar="KEY=VALUE", help="strictness option")
-    p.add_argument("--hypothesis-profile", default=None, choices=["quick", "thorough", "live"])
-    p.add_argument("--record", nargs="?", const="once", default=None, choices=["none", "once", "new_episodes", "all"],
-                   help="record cassettes (mode; default once)")
+    add_cli_options(p)
     p.add_argument("--replay", action="store_true", help="same as --target replay")
-    p.add_argument("--cassette-dir", default=None, help="cassette directory (default cassettes/)")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for any one answer")
     p.add_argument("-k", default=None, help="pytest -k expression to pick scenarios")
     p.add_argument("-v", "--verbose", action="store_true")
     p.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")

@@ -32,28 +32,9 @@ _KEY = pytest.StashKey["IconfRun"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    g = parser.getgroup("iconf", "Gemini Interactions API conformance (interactions-conformance)")
-    g.addoption("--iconf-target", default=None,
-                help="mock | live | replay | http(s)://host:port[/prefix]; enables the conformance scenarios")
-    g.addoption("--iconf-revision", default="2026-05-20", help="legacy | 2026-05-20 | all (comma list allowed)")
-    g.addoption("--iconf-api-key", default=None, help="API key for the target (live: GEMINI_API_KEY by default)")
-    g.addoption("--iconf-base-url", default=None, help="override the live target's base URL")
-    g.addoption("--iconf-model", default=None, help="model for model interactions")
-    g.addoption("--iconf-api-version", default="v1beta", choices=["v1beta", "v1"])
-    g.addoption("--iconf-max-requests", type=int, default=None, help="request budget for the run")
-    g.addoption("--iconf-rules", default=None, help="comma list of rule IDs, areas or prefix globs to check")
-    g.addoption("--iconf-report-dir", default="reports", help="base directory of the run reports")
-    g.addoption("--iconf-no-report", action="store_true", help="do not write reports/<run>/")
-    g.addoption("--iconf-capability", action="append", default=[],
-                help="add (+name) or remove (-name) a target capability; see `iconf run --help`")
-    g.addoption("--iconf-mock-fault", action="append", default=[], help="start the mock with this fault (rule ID)")
-    g.addoption("--iconf-schema", default=None, help="OpenAPI document to validate against")
-    g.addoption("--iconf-strict", action="append", default=[], help="strictness KEY=VALUE")
-    g.addoption("--iconf-hypothesis-profile", default=None, choices=["quick", "thorough", "live"])
-    g.addoption("--iconf-record", default=None, choices=["none", "once", "new_episodes", "all"],
-                help="record every exchange into cassettes (record mode)")
-    g.addoption("--iconf-cassette-dir", default="cassettes", help="where cassettes are read and written")
-    g.addoption("--iconf-timeout", type=float, default=30.0, help="seconds to wait for any one answer")
+    from .options import add_pytest_options
+
+    add_pytest_options(parser.getgroup("iconf", "Gemini Interactions API conformance (interactions-conformance)"))
 
 
 @dataclass
@@ -120,15 +101,9 @@ def pytest_configure(config: pytest.Config) -> None:
             config.option.xmlpath = str(report_dir / "junit.xml")
         if hasattr(config.option, "allure_report_dir") and not config.option.allure_report_dir:
             config.option.allure_report_dir = str(report_dir / "allure-results")
-    options = {
-        "target": spec, "revision": config.getoption("iconf_revision"), "model": config.getoption("iconf_model"),
-        "api_version": config.getoption("iconf_api_version"), "max_requests": config.getoption("iconf_max_requests"),
-        "rules": config.getoption("iconf_rules"), "capability": config.getoption("iconf_capability"),
-        "mock_fault": config.getoption("iconf_mock_fault"), "schema": config.getoption("iconf_schema"),
-        "strict": config.getoption("iconf_strict"), "record": config.getoption("iconf_record"),
-        "base_url": config.getoption("iconf_base_url"), "timeout": config.getoption("iconf_timeout"),
-        "api_key": config.getoption("iconf_api_key"),
-    }
+    from .options import OPTIONS
+
+    options = {opt.dest: config.getoption(f"iconf_{opt.dest}") for opt in OPTIONS}
     config.stash[_KEY] = IconfRun(options=options, target_spec=spec, revisions=revisions, selected=selected,
                                   report_dir=report_dir, started=_utcnow(), strictness=strict)
     if options["record"] or spec == "replay":  # cassettes: record (--iconf-record MODE) or replay them
@@ -194,7 +169,8 @@ def iconf_target(iconf_run: IconfRun):
             if iconf_run.target_spec == "replay":
                 from ..cassettes.replay import open_replay_target
 
-                cm = open_replay_target(Path(os.environ.get("ICONF_CASSETTE_DIR", "cassettes")), o)
+                cm = open_replay_target(Path(o.get("cassette_dir") or os.environ.get("ICONF_CASSETTE_DIR")
+                                             or "cassettes"), o)
             else:
                 cm = open_target(iconf_run.target_spec, api_key=o["api_key"], base_url=o["base_url"],
                                  model=o["model"], api_version=o["api_version"], max_requests=o["max_requests"],

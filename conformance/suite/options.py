@@ -1,0 +1,99 @@
+"""The suite's options, as data: one table feeds both ``pytest --iconf-NAME`` and ``iconf run --NAME``.
+
+Adding an option here makes it a pytest option, an ``iconf run`` option and
+a pass-through between the two, so the two command lines cannot drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+REVISION_HELP = "legacy | 2026-05-20 | all (comma list allowed; default 2026-05-20)"
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    help: str
+    default: Any = None
+    type: Callable[[str], Any] | None = None
+    choices: tuple[str, ...] | None = None
+    action: str | None = None  # "append" | "store_true"
+    metavar: str | None = None
+    #: extra argparse keywords for `iconf run` only (e.g. an optional value)
+    cli: dict = field(default_factory=dict)
+
+    @property
+    def dest(self) -> str:
+        return self.name.replace("-", "_")
+
+    def kwargs(self) -> dict:
+        kw: dict[str, Any] = {"help": self.help}
+        if self.action == "store_true":
+            kw.update(action="store_true", default=False)
+            return kw
+        if self.action == "append":
+            kw.update(action="append", default=[])
+        else:
+            kw["default"] = self.default
+        for key in ("type", "choices", "metavar"):
+            if getattr(self, key) is not None:
+                kw[key] = getattr(self, key)
+        return kw
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("target", "mock | live | replay | http(s)://host:port[/prefix]"),
+    Option("revision", REVISION_HELP, default="2026-05-20"),
+    Option("rules", "only these rules: IDs, areas or prefix globs, comma-separated"),
+    Option("report-dir", "base directory of the run reports (reports/<timestamp>-<target>/)", default="reports"),
+    Option("no-report", "write no report directory", action="store_true"),
+    Option("api-key", "API key for the target (live: GEMINI_API_KEY by default)"),
+    Option("base-url", "override the live target's base URL"),
+    Option("model", "model for model interactions (live default: a current flash model)"),
+    Option("api-version", "path version the target is called under", default="v1beta", choices=("v1beta", "v1")),
+    Option("max-requests", "request budget for the run (live default: 60)", type=int),
+    Option("capability", "declare (+name) or deny (-name) a target capability: scripted, auth, agents, background, "
+           "store, functions, structured, tools, multimodal, resume", action="append", metavar="[+|-]NAME"),
+    Option("mock-fault", "(mock target) make the mock break this rule, to see the suite catch it",
+           action="append", metavar="RULE-ID"),
+    Option("schema", "OpenAPI document to validate against (e.g. the official one)"),
+    Option("strict", "strictness option KEY=VALUE (see `iconf validate --help`)", action="append",
+           metavar="KEY=VALUE"),
+    Option("hypothesis-profile", "example counts of the property scenarios", choices=("quick", "thorough", "live")),
+    Option("record", "record every exchange into cassettes (record mode)",
+           choices=("none", "once", "new_episodes", "all"), cli={"nargs": "?", "const": "once"}),
+    Option("cassette-dir", "where cassettes are read and written (default cassettes/)"),
+    Option("timeout", "seconds to wait for any one answer", default=30.0, type=float),
+)
+
+
+def add_pytest_options(group) -> None:
+    for opt in OPTIONS:
+        group.addoption(f"--iconf-{opt.name}", dest=f"iconf_{opt.dest}", **opt.kwargs())
+
+
+def add_cli_options(parser: argparse.ArgumentParser) -> None:
+    for opt in OPTIONS:
+        parser.add_argument(f"--{opt.name}", dest=opt.dest, **{**opt.kwargs(), **opt.cli})
+
+
+def to_pytest_args(args: argparse.Namespace, *, skip: tuple[str, ...] = ()) -> list[str]:
+    """``iconf run`` values as ``--iconf-*`` arguments (only what differs from the defaults)."""
+    argv: list[str] = []
+    for opt in OPTIONS:
+        if opt.name in skip:
+            continue
+        value = getattr(args, opt.dest)
+        flag = f"--iconf-{opt.name}"
+        if opt.action == "store_true":
+            argv += [flag] if value else []
+        elif opt.action == "append":
+            for item in value or []:
+                argv += [flag, str(item)]
+        elif value is not None:
+            argv += [flag, str(value)]
+    return argv
