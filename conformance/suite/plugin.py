@@ -198,6 +198,9 @@ def client(request: pytest.FixtureRequest, iconf_run: IconfRun, iconf_target, sc
     recorder = request.config.stash.get(_RECORDER_KEY, None)
     if recorder is not None:
         transport = recorder.transport_for(request.node)
+    limit = iconf_target.max_requests
+    if limit is not None and iconf_run.spent.requests >= limit:
+        pytest.skip(f"the request budget of {limit} is spent (raise --max-requests to run more)")
     c = TargetClient(iconf_target, schemas, spent=iconf_run.spent, transport=transport)
     request.node.stash[_CLIENT_KEY] = c
     yield c
@@ -232,6 +235,12 @@ RECORDER_KEY = _RECORDER_KEY
 # --- verdicts --------------------------------------------------------------------------------------
 
 
+def _budget_spent(excinfo) -> bool:
+    from ..targets import BudgetExhausted
+
+    return excinfo.errisinstance(BudgetExhausted)
+
+
 def _evidence(violations) -> str:
     lines = []
     for v in violations:
@@ -251,7 +260,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if run is None:
         return
     judge = item.stash.get(_JUDGE_KEY, None)
-    if report.when == "call" and judge is not None and report.passed:
+    if (report.when == "call" and call.excinfo is not None and _budget_spent(call.excinfo)
+            and not (judge is not None and judge.must_failures())):
+        # running out of budget mid-scenario says nothing about the target: skip, with the reason
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
+    if report.when == "call" and judge is not None and (report.passed or (
+            call.excinfo is not None and _budget_spent(call.excinfo))):
         must = judge.must_failures()
         if must:
             report.outcome = "failed"

@@ -197,3 +197,13 @@ def test_timeouts_become_target_errors():
     client, _ = _client(handler, timeout_s=1.0)
     with pytest.raises(TargetError, match="no answer within"):
         client.get("x")
+
+
+def test_a_spent_budget_skips_the_rest_with_the_reason(tmp_path):
+    proc = _iconf("--target", "mock", "--max-requests", "12", "--report-dir", str(tmp_path), "-k", FAST)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    summary = _summary(tmp_path)
+    assert summary["spent"]["requests"] == 12
+    reasons = [s["skip_reason"] or "" for s in summary["scenarios"] if s["outcome"] == "skipped"]
+    assert reasons and all("budget" in r or "lacks" in r or "revision has no" in r for r in reasons)
+    assert not [s for s in summary["scenarios"] if s["outcome"] == "error"]
