@@ -280,7 +280,7 @@ def _matrix(record: RunRecord) -> str:
         for rev in revisions:
             cell = row.get(rev)
             if cell is None:
-                cells.append(f'<td class="cell s-na" title="the rule does not apply to {_e(rev)}">n/a</td>')
+                cells.append(f'<td class="cell s-na" title="not judged by this run (another revision, or a {_e(rule.party)} rule)">n/a</td>')
             else:
                 cells.append(_cell_html(cell, outcomes, names))
         party = f" \u00b7 {_e(rule.party)} rule" if rule.party != "server" else ""

@@ -173,6 +173,8 @@ class RunRecord:
     scenarios: list[ScenarioResult]
     spent: dict
     extra_findings: list[dict] = field(default_factory=list)
+    #: whose rules the run judges: a suite run judges a server ("server", "both"); a proxy judges both sides
+    parties: tuple[str, ...] = ("server", "client", "both")
 
     # -- serialisation --------------------------------------------------------------------
 
@@ -189,11 +191,14 @@ class RunRecord:
             "scenarios": [s.to_dict() for s in self.scenarios],
             "spent": dict(self.spent),
             "extra_findings": [dict(f) for f in self.extra_findings],
+            "parties": list(self.parties),
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> RunRecord:
         known = _known(cls, data)
+        if "parties" in known:
+            known["parties"] = tuple(known["parties"])
         known["scenarios"] = [
             s if isinstance(s, ScenarioResult) else ScenarioResult.from_dict(s) for s in known.get("scenarios", [])
         ]
@@ -210,7 +215,7 @@ class RunRecord:
         """``{rule_id: {revision: RuleCell}}`` for every catalogue rule, in catalogue order.
 
         A rule gets a cell for each run revision it applies to (so a rule of
-        no run revision maps to ``{}``). Only scenarios of that revision
+        no run revision, or judging a party the run does not judge, maps to ``{}``). Only scenarios of that revision
         count. The status is the first that holds:
 
         * ``failed``: a scenario reported a violation of the rule and the rule is MUST;
@@ -227,7 +232,8 @@ class RunRecord:
                 by_revision[scenario.revision].append(scenario)
         return {
             rule.id: {
-                rev: _cell(rule, rev, by_revision[rev]) for rev in self.run_revisions if rev in rule.revisions
+                rev: _cell(rule, rev, by_revision[rev]) for rev in self.run_revisions
+                if rev in rule.revisions and rule.party in self.parties
             }
             for rule in RULES
         }

@@ -360,6 +360,7 @@ def build_record(run: IconfRun):
         finished=_utcnow(), target=target, revisions=run.revisions,
         model=run.target.model if run.target is not None else run.options.get("model"), suite_version=__version__,
         options=options, scenarios=run.results, spent=dict(spent), extra_findings=run.extra_findings,
+        parties=("server", "both"),  # a suite run judges the target server; client rules belong to the proxy
     )
 
 
