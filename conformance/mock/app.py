@@ -152,6 +152,8 @@ class MockApp:
             allow_missing_input=f.on("request.input.required"),
             allow_store_false_background=f.on("request.store-false.no-background"),
             allow_foreground_agent=f.on("request.agent.background"),
+            allow_config_mismatch=f.on("request.config.matches-kind"),
+            allow_out_of_bounds=f.on("request.generation-config.bounds"),
         )
         if req.generation_config is not None and f.on("request.valid.accepted"):
             raise invalid("Invalid value at 'generation_config': rejected (fault request.valid.accepted)")

@@ -110,7 +110,8 @@ def _short(value: Any) -> str:
 
 def parse_create(body: Any, profile: Profile, *, lenient_types: bool = False,
                  allow_both_or_neither: bool = False, allow_missing_input: bool = False,
-                 allow_store_false_background: bool = False, allow_foreground_agent: bool = False) -> CreateRequest:
+                 allow_store_false_background: bool = False, allow_foreground_agent: bool = False,
+                 allow_config_mismatch: bool = False, allow_out_of_bounds: bool = False) -> CreateRequest:
     """Check a decoded JSON body; the ``allow_*``/``lenient`` switches exist only for fault injection."""
     if not isinstance(body, dict):
         raise invalid(f"Invalid JSON payload: the request body must be a JSON object, got {_type_name(body)}")
@@ -153,7 +154,8 @@ def parse_create(body: Any, profile: Profile, *, lenient_types: bool = False,
     req.previous_interaction_id = c.get("previous_interaction_id", (str,), "TYPE_STRING")
     req.system_instruction = c.get("system_instruction", (str,), "TYPE_STRING")
     req.tools = _tools(c.get("tools", (list,), "array of Tool"), profile, lenient_types)
-    req.generation_config = _generation_config(c.get("generation_config", (dict,), "GenerationConfig"))
+    req.generation_config = _generation_config(c.get("generation_config", (dict,), "GenerationConfig"),
+                                               bounds=not allow_out_of_bounds)
     req.agent_config = c.get("agent_config", (dict,), "AgentConfig")
     if req.agent_config is not None and not isinstance(req.agent_config.get("type"), str):
         raise invalid("Invalid value at 'agent_config.type': a string ('dynamic' or 'deep-research') is required")
@@ -172,9 +174,9 @@ def parse_create(body: Any, profile: Profile, *, lenient_types: bool = False,
         raise invalid(f"Invalid value at 'service_tier': {req.service_tier!r} is not one of {', '.join(_SERVICE_TIERS)}")
     req.webhook_config = c.get("webhook_config", (dict,), "WebhookConfig")
 
-    if agent is not None and req.generation_config is not None:
+    if agent is not None and req.generation_config is not None and not allow_config_mismatch:
         raise invalid("'generation_config' is only accepted with 'model'; agent calls take 'agent_config'")
-    if model is not None and req.agent_config is not None:
+    if model is not None and req.agent_config is not None and not allow_config_mismatch:
         raise invalid("'agent_config' is only accepted with 'agent'; model calls take 'generation_config'")
     if req.background and not req.store and not allow_store_false_background:
         raise invalid("'store' must be true when 'background' is true: store=false cannot be combined with "
@@ -223,27 +225,27 @@ def _tools(tools: list | None, profile: Profile, lenient: bool) -> list[dict] | 
     return out
 
 
-def _number(cfg: dict, key: str, low: float, high: float) -> None:
+def _number(cfg: dict, key: str, low: float, high: float, bounds: bool = True) -> None:
     if key not in cfg:
         return
     value = cfg[key]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise invalid(f"Invalid value at 'generation_config.{key}': expected a number, got {_short(value)}")
-    if not low <= value <= high:
+    if bounds and not low <= value <= high:
         raise invalid(f"Invalid value at 'generation_config.{key}': {value} is out of range [{low:g}, {high:g}]")
 
 
-def _generation_config(cfg: dict | None) -> dict | None:
+def _generation_config(cfg: dict | None, bounds: bool = True) -> dict | None:
     if cfg is None:
         return None
-    _number(cfg, "temperature", 0.0, 2.0)
-    _number(cfg, "top_p", 0.0, 1.0)
+    _number(cfg, "temperature", 0.0, 2.0, bounds)
+    _number(cfg, "top_p", 0.0, 1.0, bounds)
     if "max_output_tokens" in cfg:
         value = cfg["max_output_tokens"]
         if isinstance(value, bool) or not isinstance(value, int):
             raise invalid(f"Invalid value at 'generation_config.max_output_tokens': expected an integer, "
                           f"got {_short(value)}")
-        if value <= 0:
+        if value <= 0 and bounds:
             raise invalid(f"Invalid value at 'generation_config.max_output_tokens': {value} must be greater than 0")
     if "seed" in cfg and (isinstance(cfg["seed"], bool) or not isinstance(cfg["seed"], int)):
         raise invalid(f"Invalid value at 'generation_config.seed': expected an integer, got {_short(cfg['seed'])}")

@@ -124,6 +124,22 @@ def _(c, rev, g):
     assert c.post("/v1beta/interactions", json=both).status_code == 200
 
 
+@fault("request.config.matches-kind")
+def _(c, rev, g):
+    agent = {"agent": "deep-research-pro-preview-12-2025", "input": "x", "background": True,
+             "generation_config": {"temperature": 0.5}}
+    assert c.post("/v1beta/interactions", json=agent).status_code == 200
+    model = {"model": MODEL, "input": "x", "agent_config": {"type": "dynamic"}}
+    assert c.post("/v1beta/interactions", json=model).status_code == 200
+
+
+@fault("request.generation-config.bounds")
+def _(c, rev, g):
+    for cfg in ({"temperature": 5.0}, {"top_p": 1.5}, {"max_output_tokens": 0}):
+        assert c.post("/v1beta/interactions", json={"model": MODEL, "input": "x", "generation_config": cfg}
+                      ).status_code == 200, cfg
+
+
 @fault("request.input.required")
 def _(c, rev, g):
     assert c.post("/v1beta/interactions", json={"model": MODEL}).status_code == 200

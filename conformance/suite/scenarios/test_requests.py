@@ -44,6 +44,19 @@ def test_agent_with_background_runs(client, judge, revision):
         judge.interaction(cancel.body, op="cancel")
 
 
+@iconf(area="request", rules=["request.config.matches-kind"], needs=["agents"])
+def test_generation_config_with_an_agent_rejected(client, judge, revision):
+    answer = client.create({"agent": client.config.agent, "input": AGENT_INPUT, "background": True,
+                            "generation_config": {"temperature": 0.5}})
+    judge.rejected("request.config.matches-kind", answer, "generation_config sent with an agent")
+
+
+@iconf(area="request", rules=["request.config.matches-kind"])
+def test_agent_config_with_a_model_rejected(client, judge, revision):
+    answer = client.create({"model": client.config.model, "input": "Hi.", "agent_config": {"type": "dynamic"}})
+    judge.rejected("request.config.matches-kind", answer, "agent_config sent with a model")
+
+
 @iconf(area="request", rules=["request.input.required"])
 def test_missing_input_rejected(client, judge, revision):
     judge.rejected("request.input.required", client.create({"model": client.config.model}), "a request without input")
