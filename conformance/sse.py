@@ -5,7 +5,7 @@ wrong: lines end in LF, CRLF or a lone CR (a CRLF may be split across two
 chunks), ``data:`` lines of one event join with ``\\n``, a single space after
 the colon is dropped, lines starting with ``:`` are comments (heartbeats),
 ``id:`` sets the last event id, ``retry:`` takes digits only, and a blank line
-dispatches. Memory is bounded by the longest line, not the stream.
+dispatches. Memory is bounded by the longest line (plus 64 KiB), not the stream.
 
 Written by hand (rather than httpx-sse) because the checker needs what a
 client library hides: the raw ``event:`` field, whether ``id:`` was present
@@ -17,6 +17,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 __all__ = ["SSEEvent", "SSEParser", "parse_sse"]
+
+#: a partial frame longer than this is parsed line by line instead of buffered whole
+LINE_MODE_OVER = 64 * 1024
 
 
 class SSEEvent(NamedTuple):
@@ -37,14 +40,21 @@ class SSEEvent(NamedTuple):
     position: int = 0
 
 
+#: builds an SSEEvent from a full tuple without the generated ``__new__``'s keyword handling (the hot path)
+_new = tuple.__new__
+
+
 class SSEParser:
     """Feed it chunks with :meth:`feed`; call :meth:`close` at end of stream."""
 
-    __slots__ = ("_buf", "_pending_cr", "_data", "_event", "_id", "_retry", "_last_id", "_count", "comments")
+    __slots__ = ("_buf", "_pending_cr", "_mid", "_data", "_event", "_id", "_retry", "_last_id", "_count",
+                 "comments")
 
     def __init__(self) -> None:
         self._buf = b""
         self._pending_cr = False
+        #: True while a frame's first lines are already in the fields below (a long frame, see feed)
+        self._mid = False
         self._data: list[str] = []
         self._event: str | None = None
         self._id: str | None = None
@@ -55,6 +65,15 @@ class SSEParser:
         self.comments = 0
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
+        """Events completed by ``chunk``.
+
+        Works a frame (up to a blank line) at a time: the common frame,
+        ``event: NAME`` + one ``data: JSON`` line, becomes an event without a
+        line loop; any other frame goes through :meth:`_line` line by line. A
+        partial frame longer than ``LINE_MODE_OVER`` is consumed line by line
+        at once (its state kept in the fields), so buffering stays bounded by
+        the longest line.
+        """
         if not chunk:
             return []
         if self._pending_cr:
@@ -66,35 +85,57 @@ class SSEParser:
             if buf[-1:] == b"\r":
                 self._pending_cr = True
             buf = buf.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        lines = buf.split(b"\n")
-        self._buf = lines.pop()
         out: list[SSEEvent] = []
-        data = self._data
-        for line in lines:
-            # the common lines, inlined: blank, "data: ..." and "event: ..."
-            if not line:
-                if data:
-                    out.append(SSEEvent("\n".join(data), self._event, self._id, self._retry, self._last_id,
-                                        self._count))
-                    self._count += 1
-                    data = self._data = []
-                self._event = self._id = self._retry = None
-            elif line[:6] == b"data: ":
-                data.append(line[6:].decode("utf-8", "replace"))
-            elif line[:7] == b"event: ":
-                self._event = line[7:].decode("utf-8", "replace")
+        line = self._line
+        if self._mid:
+            # the current frame began in an earlier chunk: its lines so far are in the fields; buf starts a line
+            if buf[:1] == b"\n":
+                head, buf = [], buf[1:]
             else:
-                self._line(line, out)
-                data = self._data
+                k = buf.find(b"\n\n")
+                if k < 0:
+                    lines = buf.split(b"\n")
+                    self._buf = lines.pop()
+                    for one in lines:
+                        line(one, out)
+                    return out
+                head, buf = buf[:k].split(b"\n"), buf[k + 2:]
+            for one in head:
+                line(one, out)
+            line(b"", out)
+            self._mid = False
+        frames = buf.split(b"\n\n")
+        tail = frames.pop()
+        for frame in frames:
+            if frame[:7] == b"event: ":
+                nl = frame.find(b"\n")
+                if nl > 0 and frame[nl + 1:nl + 7] == b"data: " and frame.find(b"\n", nl + 1) < 0:
+                    out.append(_new(SSEEvent, (frame[nl + 7:].decode("utf-8", "replace"),
+                                               frame[7:nl].decode("utf-8", "replace"), None, None, self._last_id,
+                                               self._count)))
+                    self._count += 1
+                    continue
+            for one in frame.split(b"\n"):
+                line(one, out)
+            line(b"", out)
+        if len(tail) > LINE_MODE_OVER and b"\n" in tail:
+            lines = tail.split(b"\n")
+            tail = lines.pop()
+            for one in lines:
+                line(one, out)
+            self._mid = True
+        self._buf = tail
         return out
 
     def close(self) -> list[SSEEvent]:
-        """End of stream: a trailing line without its newline is processed; an event never dispatched is dropped (per spec)."""
+        """End of stream: trailing lines without a blank line are processed; an event never dispatched is dropped (per spec)."""
         out: list[SSEEvent] = []
         if self._buf:
-            self._line(self._buf, out)
+            for one in self._buf.split(b"\n"):
+                if one:
+                    self._line(one, out)
             self._buf = b""
-        self._data, self._event, self._id, self._retry = [], None, None, None
+        self._data, self._event, self._id, self._retry, self._mid = [], None, None, None, False
         return out
 
     @property

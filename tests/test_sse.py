@@ -95,3 +95,63 @@ def test_generated_streams_roundtrip(frames, newline, cuts):
 
 def test_parse_sse_helper():
     assert [e.data for e in parse_sse(b"data: x\n\n")] == ["x"]
+
+
+def _reference(data: bytes):
+    """The WHATWG algorithm, line by line over the whole input: the oracle for the frame-at-a-time parser."""
+    text = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    lines = text.split(b"\n")
+    lines.pop()  # the part after the last newline is an unterminated line, processed at close
+    tail = text.rsplit(b"\n", 1)[-1] if b"\n" in text else text
+    events, comments, state = [], 0, {"data": [], "event": None, "id": None, "retry": None, "last": None}
+    for line in [*lines, *( [tail] if tail else [])]:
+        if not line:
+            if state["data"]:
+                events.append(("\n".join(state["data"]), state["event"], state["id"], state["retry"], state["last"]))
+            state.update(data=[], event=None, id=None, retry=None)
+            continue
+        if line[:1] == b":":
+            comments += 1
+            continue
+        name, sep, value = line.partition(b":")
+        value = value[1:] if sep and value[:1] == b" " else value
+        if name == b"data":
+            state["data"].append(value.decode("utf-8", "replace"))
+        elif name == b"event":
+            state["event"] = value.decode("utf-8", "replace")
+        elif name == b"id" and b"\0" not in value:
+            state["id"] = state["last"] = value.decode("utf-8", "replace")
+        elif name == b"retry" and value.isdigit():
+            state["retry"] = int(value)
+    return events, comments
+
+
+_LINES = st.sampled_from([b"event: step.delta", b"event: x:y", b'data: {"a":1}', b"data:", b"data: two", b": ping",
+                          b"id: 7", b"id", b"retry: 10", b"retry: x", b"other: z", b"", b"", b"", b"data: \xc3\xa9"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINES, max_size=40), st.sampled_from([b"\n", b"\r\n", b"\r"]), st.booleans(),
+       st.lists(st.integers(min_value=0, max_value=4000), max_size=20))
+def test_frame_parser_matches_the_line_algorithm(lines, newline, terminated, cuts):
+    data = newline.join(lines) + (newline if terminated else b"")
+    events, comments = _run(_chunks(data, cuts))
+    assert ([(e.data, e.event, e.id, e.retry, e.last_event_id) for e in events], comments) == _reference(data)
+    assert [e.position for e in events] == list(range(len(events)))
+
+
+def test_a_frame_longer_than_the_buffer_limit_is_parsed_line_by_line():
+    from conformance import sse
+
+    body = b"".join(b"data: %d\n" % i for i in range(20_000)) + b": c\nid: 9\n"
+    assert len(body) > sse.LINE_MODE_OVER
+    data = b"event: big\n" + body + b"\nevent: step.delta\ndata: after\n\n"
+    for size in (1, 7, 4096, 65536, len(data)):
+        parser = SSEParser()
+        got = []
+        for i in range(0, len(data), size):
+            got += parser.feed(data[i:i + size])
+            assert len(parser._buf) <= sse.LINE_MODE_OVER + size + 16  # bounded: no frame buffered whole
+        got += parser.close()
+        ref, comments = _reference(data)
+        assert [(e.data, e.event, e.id, e.retry, e.last_event_id) for e in got] == ref and parser.comments == comments

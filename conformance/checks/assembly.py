@@ -42,22 +42,25 @@ class TextAccumulator:
         # the running hash covers the text only once it overflows (hashing every small fragment is costly)
 
     def append(self, fragment: str) -> None:
-        self._length += len(fragment)
         if self.overflow:
+            self._length += len(fragment)
             self._hash.update(fragment.encode("utf-8"))
             return
-        if self._kept + len(fragment) > KEEP_CHARS:
+        kept = self._kept + len(fragment)
+        if kept > KEEP_CHARS:
             # switch to hashing: digest what was kept, then keep only a prefix for evidence
-            kept = "".join(self._parts)
-            self._hash.update(kept.encode("utf-8"))
+            text = "".join(self._parts)
+            self._hash.update(text.encode("utf-8"))
             self._hash.update(fragment.encode("utf-8"))
             self.overflow = True
-            self._parts = [(kept + fragment)[:256]]
+            self._length = kept
+            self._parts = [(text + fragment)[:256]]
             return
-        self._parts.append(fragment)
-        self._kept += len(fragment)
-        if len(self._parts) > 256:
-            self._parts = ["".join(self._parts)]
+        self._kept = kept
+        parts = self._parts
+        parts.append(fragment)
+        if len(parts) > 256:
+            self._parts = ["".join(parts)]
 
     def value(self) -> str:
         """The text, or, past ``KEEP_CHARS``, a digest token equal to what :func:`canonical` makes of the full text."""
@@ -66,13 +69,13 @@ class TextAccumulator:
         return "".join(self._parts)
 
     def __len__(self) -> int:
-        return self._length
+        return self._length if self.overflow else self._kept
 
 
 class BlockAssembler:
     """One block/step being assembled from its start event and deltas."""
 
-    __slots__ = ("index", "kind", "spec", "block", "opaque", "_texts", "_args", "_content")
+    __slots__ = ("index", "kind", "spec", "block", "opaque", "sink", "_texts", "_args", "_content")
 
     def __init__(self, index: int, start: Mapping, spec: BlockSpec | None) -> None:
         self.index = index
@@ -84,6 +87,8 @@ class BlockAssembler:
         self._args: TextAccumulator | None = None
         #: for content-list steps: list of content dicts; text items hold an accumulator under "_acc"
         self._content: list[dict] | None = None
+        #: the ``append`` of the text a plain text delta goes to (see text_sink); None when it must be looked up
+        self.sink: Any = None
         if spec is not None and spec.content_list:
             self._content = [dict(c) for c in start.get("content", []) if isinstance(c, Mapping)]
             for c in self._content:
@@ -92,7 +97,22 @@ class BlockAssembler:
         elif isinstance(start.get("text"), str):
             self._texts["text"] = TextAccumulator(start["text"])
 
+    def text_sink(self) -> Any:
+        """The ``append`` a plain text delta (no annotations) goes to, as :meth:`apply` would route it;
+        cached in ``sink`` until the next :meth:`apply`, which may open a new content item."""
+        if self._content is not None:
+            last = self._content[-1] if self._content else None
+            if last is None or last.get("type") != "text":
+                last = {"type": "text", "_acc": TextAccumulator()}
+                self._content.append(last)
+            acc = last["_acc"]
+        else:
+            acc = self._texts.setdefault("text", TextAccumulator())
+        self.sink = acc.append
+        return self.sink
+
     def apply(self, delta: Mapping, merge: str) -> None:
+        self.sink = None
         if merge == "text":
             text = delta.get("text", "")
             if not isinstance(text, str):

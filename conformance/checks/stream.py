@@ -95,8 +95,7 @@ class StreamChecker:
         self._status: str | None = None
         self._completed: dict | None = None
         self._ids_seen: set[str] = set()
-        self._ids_order: deque[str] = deque()
-        self._event_ids_window: list[str] = []
+        self._ids_order: deque[str] = deque()  # the same ids in arrival order, to forget the oldest past ID_WINDOW
         self._event_ids: list[str] = []
         self._kept: list[dict] = []
         self._other_names = {
@@ -107,6 +106,7 @@ class StreamChecker:
         self._delta_envelope = self.schemas.validator(self.grammar.event_components[self.grammar.block_delta],
                                                       override=self._delta_override).is_valid
         self._delta_validators: dict[str, Any] = {}
+        #: delta type -> (one validator for the whole event with that delta type inlined, merge mode)
         self._fast: dict[str, tuple] = {}
         self._lifecycle_override = {"interaction": {"type": "object"}}
         if content_type is not None:
@@ -138,8 +138,67 @@ class StreamChecker:
     # -- input ----------------------------------------------------------------------------------
 
     def feed(self, chunk: bytes) -> None:
-        for event in self._parser.feed(chunk):
-            self.feed_event(event)
+        """Parse and check ``chunk``. Deltas for open blocks (most of any stream) take the inlined
+        fast path below; anything else, or any delta with anything off, takes :meth:`feed_event`."""
+        frames = self._parser.feed(chunk)
+        if not frames:
+            return
+        delta_name = self.grammar.block_delta
+        loads, open_blocks, fast, keep = orjson.loads, self._open, self._fast, self.keep_events
+        seen, order = self._ids_seen, self._ids_order
+        slow = self.feed_event
+        # deltas take the fast path only after the opening event and before a terminal one
+        ready = self._terminal is None and self._n > 0
+        for frame in frames:
+            sse_name = frame[1]
+            if not ready or (sse_name != delta_name and sse_name is not None):
+                slow(frame)
+                ready = self._terminal is None and self._n > 0
+                continue
+            try:
+                event = loads(frame[0])
+            except orjson.JSONDecodeError:
+                event = None
+            if type(event) is dict and event.get("event_type") == delta_name:
+                delta = event.get("delta")
+                index = event.get("index")
+                block = open_blocks.get(index) if type(index) is int else None
+                if block is not None and type(delta) is dict:
+                    dtype = delta.get("type")
+                    entry = fast.get(dtype) or self._fast_entry(dtype)
+                    eid = event.get("event_id")
+                    if (entry is not None and (block.spec is None or dtype in block.spec.deltas) and entry[0](event)
+                            and (eid is None or (type(eid) is str and eid not in seen))):
+                        if eid is not None:
+                            seen.add(eid)
+                            order.append(eid)
+                            if len(order) > ID_WINDOW:
+                                seen.discard(order.popleft())
+                            if keep:
+                                self._event_ids.append(eid)
+                        if keep:
+                            self._kept.append(event)
+                        text = delta.get("text")
+                        if entry[1] == "text" and type(text) is str and "annotations" not in delta:
+                            # the plain text delta (most of every stream): straight into the block's open text
+                            (block.sink or block.text_sink())(text)
+                        else:
+                            block.apply(delta, entry[1])
+                        self._n += 1
+                        continue
+            slow(frame)  # anything off: the general path re-examines the frame and reports what is wrong
+            ready = self._terminal is None and self._n > 0
+
+    def _fast_entry(self, dtype: Any) -> tuple | None:
+        """One compiled validator per delta type: the delta event envelope with that type's schema in
+        place of the 22-branch delta union, so a valid delta costs one Rust call."""
+        dspec = self.profile.deltas.get(dtype) if isinstance(dtype, str) else None
+        if dspec is None or not self.schemas.has(dspec.component):
+            return None
+        override = {"delta": {"$ref": f"#/components/schemas/{dspec.component}"}}
+        validator = self.schemas.validator(self.grammar.event_components[self.grammar.block_delta], override=override)
+        entry = self._fast[dtype] = (validator.is_valid, dspec.merge)
+        return entry
 
     def feed_event(self, frame: SSEEvent) -> None:
         data = frame.data
@@ -172,9 +231,6 @@ class StreamChecker:
     def on_event(self, event: dict, sse_name: str | None = None) -> None:
         g = self.grammar
         et = event.get("event_type")
-        if et == g.block_delta and self._terminal is None and (sse_name is None or sse_name == et) and self._n:
-            if self._fast_delta(event):
-                return
         if self.keep_events:
             self._kept.append(event)
         if sse_name is not None and sse_name != et:
@@ -231,17 +287,9 @@ class StreamChecker:
                          expected="a fresh event_id", observed=eid)
             return
         seen.add(eid)
-        if len(seen) > ID_WINDOW:
-            # past the window, remember only the most recent ids (flat memory)
-            if not self._ids_order:
-                self._ids_order.extend(self._event_ids_window)
-                self._event_ids_window.clear()
-            self._ids_order.append(eid)
+        self._ids_order.append(eid)
+        if len(self._ids_order) > ID_WINDOW:  # past the window, remember only the most recent ids (flat memory)
             seen.discard(self._ids_order.popleft())
-        elif self._ids_order:
-            self._ids_order.append(eid)
-        else:
-            self._event_ids_window.append(eid)
         if self.keep_events:
             self._event_ids.append(eid)
 
@@ -250,45 +298,6 @@ class StreamChecker:
         if not self.schemas.is_valid(component, event, override=override):
             self._extend(schema_violations(self.schemas, component, event, "schema.event.valid", override=override,
                                            what=f"{et} event"), event)
-
-    def _fast_delta(self, event: dict) -> bool:
-        """The common case, a valid delta for an open block, in a few dict lookups and two Rust calls.
-
-        Returns False, having changed nothing, whenever anything is off; the
-        general path then re-examines the event and reports what is wrong.
-        """
-        delta = event.get("delta")
-        if type(delta) is not dict:
-            return False
-        index = event.get("index")
-        block = self._open.get(index) if type(index) is int else None
-        if block is None:
-            return False
-        dtype = delta.get("type")
-        entry = self._fast.get(dtype)
-        if entry is None:
-            dspec = self.profile.deltas.get(dtype) if isinstance(dtype, str) else None
-            if dspec is None or not self.schemas.has(dspec.component):
-                return False
-            entry = self._fast[dtype] = (self.schemas.validator(dspec.component).is_valid, dspec.merge)
-        if block.spec is not None and dtype not in block.spec.deltas:
-            return False
-        if not (self._delta_envelope(event) and entry[0](delta)):
-            return False
-        eid = event.get("event_id")
-        if eid is not None:
-            seen = self._ids_seen
-            if type(eid) is not str or eid in seen or len(seen) >= ID_WINDOW:
-                self._check_event_id(event)
-            else:
-                seen.add(eid)
-                self._event_ids_window.append(eid)
-                if self.keep_events:
-                    self._event_ids.append(eid)
-        if self.keep_events:
-            self._kept.append(event)
-        block.apply(delta, entry[1])
-        return True
 
     def _valid_delta_event(self, event: dict, delta: Any) -> None:
         """Deltas are most of a stream: validate the envelope and the delta's own type separately
