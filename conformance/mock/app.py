@@ -28,6 +28,8 @@ from .config import MockConfig
 from .errors import ApiError, invalid, not_found, permission_denied, unauthenticated
 from .faults import ActiveFaults, UnknownFaultError, parse_fault_header
 from .framing import MEDIA_TYPE, frame
+from .instances import LIMITS
+from .limits import DEFAULT_LIMITS, too_large
 from .parse import parse_create
 from .robustness import HEADER as ROBUSTNESS_HEADER
 from .robustness import Robustness, UnknownCaseError
@@ -133,8 +135,24 @@ class MockApp:
 
     # --- endpoints ---------------------------------------------------------------------------
 
+    async def _read_body(self, request: Request) -> bytes:
+        """The body, refused with 413 as soon as it is known to exceed ``max_body_bytes`` (never read in full)."""
+        limit = self.config.limits.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+            raise too_large(f"Invalid value at 'body': the request body is {int(declared)} bytes; at most {limit} "
+                            "are allowed (limit max_body_bytes)")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large(f"Invalid value at 'body': the request body is over {limit} bytes (limit "
+                                "max_body_bytes)")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
     async def create(self, request: Request, ctx: Ctx) -> Response:
-        raw = await request.body()
+        raw = await self._read_body(request)
         if not raw.strip():
             raise invalid("Invalid JSON payload: the request body is empty; 'model' (or 'agent') and 'input' "
                           "are required")
@@ -154,9 +172,12 @@ class MockApp:
             allow_foreground_agent=f.on("request.agent.background"),
             allow_config_mismatch=f.on("request.config.matches-kind"),
             allow_out_of_bounds=f.on("request.generation-config.bounds"),
+            limits=self.config.limits,
         )
         if req.generation_config is not None and f.on("request.valid.accepted"):
             raise invalid("Invalid value at 'generation_config': rejected (fault request.valid.accepted)")
+        if self.config.limits is not DEFAULT_LIMITS:
+            LIMITS.set(self.config.limits)
         rec = self.service.create(req, ctx)
         if req.stream:
             return self._stream(rec, ctx, after=None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..profiles import DEFAULT_REVISION, get_profile
+from .limits import DEFAULT_LIMITS, Limits
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,10 @@ class MockConfig:
     base_path: str = ""
     #: client-robustness cases served on every request (see robustness.CASES; conforming, unlike faults)
     robustness: frozenset[str] = field(default_factory=frozenset)
+    #: request, generation and store limits (limits.py; every one is listed in docs/mock.md)
+    limits: Limits = DEFAULT_LIMITS
+    #: SQLite file shared by every worker and kept across restarts; None = in memory (store.py)
+    store_path: str | None = None
 
     def __post_init__(self) -> None:
         from .faults import validate_fault_ids

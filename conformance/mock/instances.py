@@ -10,7 +10,16 @@ filled (not only the required ones) so clients see a realistic object.
 
 from __future__ import annotations
 
+import math
+from contextvars import ContextVar
 from typing import Any
+
+from .errors import invalid
+from .limits import DEFAULT_LIMITS, Limits
+
+#: the limits of the server generating (set per request by the app; the defaults otherwise)
+LIMITS: ContextVar[Limits] = ContextVar("iconf_mock_limits", default=DEFAULT_LIMITS)
+_INT64 = 2 ** 63 - 1
 
 _FORMATS = {
     "date-time": "2026-05-20T12:00:00Z",
@@ -26,8 +35,17 @@ _FORMATS = {
 
 
 class _Gen:
-    def __init__(self, root: dict) -> None:
+    """Generation with hard caps: counts are clamped and the total output is budgeted, whatever the schema.
+
+    userschema.py rejects over-limit schemas with a 400 naming the field first; these caps are the
+    backstop that keeps generation bounded in time and memory even for a schema that got past it.
+    """
+
+    def __init__(self, root: dict, limits: Limits | None = None) -> None:
         self.root = root
+        self.limits = limits or LIMITS.get()
+        self.budget = self.limits.max_generated_nodes
+        self.chars = self.limits.max_generated_string
 
     def resolve(self, ref: str) -> dict:
         if not ref.startswith("#"):
@@ -43,6 +61,10 @@ class _Gen:
         return node if isinstance(node, dict) else {}
 
     def gen(self, schema: Any, name: str = "value", depth: int = 0) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise invalid(f"Invalid value at 'schema': generating an instance needs more than "
+                          f"{self.limits.max_generated_nodes} values (limit max_generated_nodes)")
         if schema is True or not isinstance(schema, dict):
             return name
         if depth > 12:
@@ -59,8 +81,9 @@ class _Gen:
                 part = self.resolve(part["$ref"]) if isinstance(part, dict) and "$ref" in part else part
                 if isinstance(part, dict):
                     for key, value in part.items():
-                        if key == "properties":
-                            merged.setdefault("properties", {}).update(value)
+                        if key == "properties" and isinstance(value, dict):
+                            # a new dict: the caller's schema (kept in the stored request) is never mutated
+                            merged["properties"] = {**(merged.get("properties") or {}), **value}
                         elif key == "required":
                             merged["required"] = list(merged.get("required", [])) + list(value)
                         else:
@@ -83,16 +106,17 @@ class _Gen:
         out = {key: self.gen(sub, key, depth + 1) for key, sub in props.items()}
         for key in schema.get("required") or []:
             out.setdefault(key, key)
-        extra = max(0, int(schema.get("minProperties", 0)) - len(out))
+        extra = max(0, min(_count(schema.get("minProperties")), self.limits.max_generated_items) - len(out))
         for i in range(extra):
             out[f"{name}_{i}"] = self.gen(schema.get("additionalProperties", {}), name, depth + 1)
         return out
 
     def _array(self, schema: dict, name: str, depth: int) -> list:
         prefix = [self.gen(s, name, depth + 1) for s in schema.get("prefixItems", [])]
-        count = max(int(schema.get("minItems", 1)), len(prefix))
+        count = max(_count(schema.get("minItems"), 1), len(prefix))
         if "maxItems" in schema:
-            count = min(count, int(schema["maxItems"]))
+            count = min(count, _count(schema["maxItems"], count))
+        count = min(count, self.limits.max_generated_items)
         items = schema.get("items", {})
         out = prefix[:count]
         while len(out) < count:
@@ -113,11 +137,15 @@ class _Gen:
 
     def _string(self, schema: dict, name: str, depth: int) -> str:
         text = _FORMATS.get(schema.get("format", ""), f"example {name}")
-        low, high = int(schema.get("minLength", 0)), schema.get("maxLength")
+        low = min(_count(schema.get("minLength")), self.limits.max_generated_string)
         if len(text) < low:
             text = text + "x" * (low - len(text))
-        if high is not None:
-            text = text[: int(high)]
+        if "maxLength" in schema:
+            text = text[: _count(schema["maxLength"], len(text))]
+        self.chars -= len(text)
+        if self.chars < 0:
+            raise invalid(f"Invalid value at 'schema': generating an instance needs more than "
+                          f"{self.limits.max_generated_string} characters of strings (limit max_generated_string)")
         return text
 
     def _number(self, schema: dict, name: str, depth: int) -> float | int:
@@ -127,6 +155,17 @@ class _Gen:
         return int(self._numeric(schema, integer=True))
 
     def _numeric(self, schema: dict, integer: bool) -> float | int:
+        try:
+            value = self._numeric_unchecked(schema, integer)
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError):
+            value = 1
+        if isinstance(value, float) and not math.isfinite(value):
+            value = 1
+        if integer and abs(value) > _INT64:
+            value = 1
+        return value
+
+    def _numeric_unchecked(self, schema: dict, integer: bool) -> float | int:
         low = schema.get("minimum")
         if "exclusiveMinimum" in schema and not isinstance(schema["exclusiveMinimum"], bool):
             low = schema["exclusiveMinimum"] + 1
@@ -137,13 +176,9 @@ class _Gen:
         if high is not None and value > high:
             value = high
         if integer:
-            import math
-
             value = math.ceil(value) if low is not None else int(value)
         multiple = schema.get("multipleOf")
         if multiple:
-            import math
-
             value = math.ceil(value / multiple) * multiple
             if integer:
                 value = int(value)
@@ -154,6 +189,13 @@ class _Gen:
 
     def _null(self, schema: dict, name: str, depth: int) -> None:
         return None
+
+
+def _count(value: Any, default: int = 0) -> int:
+    """A schema count keyword as a non-negative int (userschema.py has rejected wrong types with a 400)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return default
+    return max(0, int(value))
 
 
 def instance_for(schema: Any) -> Any:

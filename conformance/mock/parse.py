@@ -19,7 +19,9 @@ from ..profiles import Profile
 from ..profiles._common import camel
 from ._blocks import CONTENT_TYPES, MODEL_STEP_TYPES, RESULT_TYPES
 from .errors import invalid, not_found
+from .limits import DEFAULT_LIMITS, Limits, check_counts, check_shape
 from .reqschema import check_item, check_request
+from .userschema import check_user_schemas
 
 AGENTS = frozenset({
     "deep-research-pro-preview-12-2025",
@@ -111,10 +113,17 @@ def _short(value: Any) -> str:
 def parse_create(body: Any, profile: Profile, *, lenient_types: bool = False,
                  allow_both_or_neither: bool = False, allow_missing_input: bool = False,
                  allow_store_false_background: bool = False, allow_foreground_agent: bool = False,
-                 allow_config_mismatch: bool = False, allow_out_of_bounds: bool = False) -> CreateRequest:
-    """Check a decoded JSON body; the ``allow_*``/``lenient`` switches exist only for fault injection."""
+                 allow_config_mismatch: bool = False, allow_out_of_bounds: bool = False,
+                 limits: Limits = DEFAULT_LIMITS) -> CreateRequest:
+    """Check a decoded JSON body; the ``allow_*``/``lenient`` switches exist only for fault injection.
+
+    The size limits come first: they bound the cost of everything after them.
+    """
     if not isinstance(body, dict):
         raise invalid(f"Invalid JSON payload: the request body must be a JSON object, got {_type_name(body)}")
+    check_shape(body, limits)
+    check_counts(body, limits)
+    check_user_schemas(body, profile.name, limits)
     c = _Checker(body, lenient_types)
     model = _get_name(body, "model", lenient_types)
     agent = _get_name(body, "agent", lenient_types)

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 import yaml
 from jsonschema.exceptions import best_match
 
@@ -47,12 +48,57 @@ def _format_checker() -> jsonschema.FormatChecker:
     return checker
 
 
-@lru_cache(maxsize=8)
-def _validator(schema_path: str, component: str) -> jsonschema.protocols.Validator:
+@lru_cache(maxsize=4)
+def _components(schema_path: str) -> dict:
     with open(schema_path, encoding="utf-8") as fh:
-        doc = yaml.safe_load(fh)
-    schema = {"$ref": f"#/components/schemas/{component}", "components": _relax(doc["components"])}
+        return _relax(yaml.safe_load(fh)["components"])
+
+
+@lru_cache(maxsize=16)
+def _validator(schema_path: str, component: str) -> jsonschema.protocols.Validator:
+    """The reference validator: slow, but its errors are the ones best_match turns into a message."""
+    schema = {"$ref": f"#/components/schemas/{component}", "components": _components(schema_path)}
     return jsonschema.Draft202012Validator(schema, format_checker=_format_checker())
+
+
+def _ranged(node: Any) -> Any:
+    """A copy where every integer-range format also carries its range as minimum/maximum.
+
+    jsonschema-rs checks formats on strings only, while int32/int64 constrain numbers; the bounds
+    say the same thing in keywords it does evaluate (they only narrow integers, as the format does:
+    non-integers are left to the ``type`` keyword either way).
+    """
+    if isinstance(node, dict):
+        out = {k: _ranged(v) for k, v in node.items()}
+        bounds = _BOUNDS.get(out.get("format")) if isinstance(out.get("format"), str) else None
+        if bounds is not None and out.get("type") == "integer":
+            low, high = bounds
+            out["minimum"] = max(low, out["minimum"]) if isinstance(out.get("minimum"), (int, float)) else low
+            out["maximum"] = min(high, out["maximum"]) if isinstance(out.get("maximum"), (int, float)) else high
+        return out
+    if isinstance(node, list):
+        return [_ranged(v) for v in node]
+    return node
+
+
+@lru_cache(maxsize=16)
+def _fast(schema_path: str, component: str) -> Any:
+    """The same schema compiled by jsonschema-rs, for the yes/no answer on every request.
+
+    Formats other than the integer ranges are not checked, exactly like the reference validator.
+    Where the two could still disagree, a "no" is rechecked by the reference validator, and its
+    verdict wins.
+    """
+    components = _ranged(_components(schema_path))
+    schema = {"$ref": f"#/components/schemas/{component}", "components": components}
+    return jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
+
+
+def _first_error(schema_path: str, component: str, instance: Any) -> Any:
+    """None when ``instance`` is valid; otherwise the reference validator's best error (None if it disagrees)."""
+    if _fast(schema_path, component).is_valid(instance):
+        return None
+    return best_match(_validator(schema_path, component).iter_errors(instance))
 
 
 def _path(parts: deque) -> str:
@@ -62,9 +108,20 @@ def _path(parts: deque) -> str:
     return out or "body"
 
 
+_PATHS: dict[str, str] = {}
+
+
+def _schema_path(profile: Profile) -> str:
+    """``profile.schema_path`` resolves (imports, stats) on every call: once per profile is enough."""
+    path = _PATHS.get(profile.name)
+    if path is None:
+        path = _PATHS[profile.name] = str(profile.schema_path)
+    return path
+
+
 def check_item(item: dict, profile: Profile, component: str, where: str) -> None:
     """Raise a 400 naming ``where`` + the path inside ``item`` when it breaks ``component`` (Content, Step)."""
-    error = best_match(_validator(str(profile.schema_path), component).iter_errors(item))
+    error = _first_error(_schema_path(profile), component, item)
     if error is None:
         return
     inner = _path(error.absolute_path)
@@ -77,7 +134,7 @@ def check_request(body: dict, profile: Profile, kind: str) -> None:
     """Raise a 400 naming the first field of ``body`` that breaks the revision's create schema."""
     component = profile.request_components[kind]
     cleaned = {k: v for k, v in body.items() if v is not None}
-    error = best_match(_validator(str(profile.schema_path), component).iter_errors(cleaned))
+    error = _first_error(_schema_path(profile), component, cleaned)
     if error is None:
         return
     message = error.message if len(error.message) <= 160 else error.message[:157] + "..."

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import orjson
+
 from ..profiles import Profile
 from . import model
 from .config import MockConfig
@@ -88,6 +90,7 @@ class Service:
             rec.status = "in_progress"
             delay = self.background_delay(req)
             rec.finish_at = math.inf if faults.on("background.poll.reaches-terminal") else now + delay
+        _check_renderable(rec)
         self.store.add(rec)
         return self.store.refresh(rec)
 
@@ -156,3 +159,15 @@ class Service:
         if ctx.for_record(rec).on("delete.no-trace"):
             return
         self.store.delete(interaction_id)
+
+
+def _check_renderable(rec: Record) -> None:
+    """Refuse (400, nothing stored) a record whose resource could not be written back as JSON.
+
+    The request limits (limits.py) make this unreachable in practice; it is the backstop that keeps an
+    interaction that would answer 500 on every later GET out of the store.
+    """
+    try:
+        orjson.dumps([rec.request.input, rec.request.settings, rec.outputs, rec.usage, rec.error, rec.tools])
+    except (orjson.JSONEncodeError, TypeError, ValueError) as exc:
+        raise invalid(f"Invalid value at 'input': the interaction could not be written back as JSON ({exc})") from None

@@ -145,6 +145,11 @@ class Store:
             self.deleted.add(interaction_id)
             return True
 
+    def count(self) -> int:
+        """Interactions held (stored and store=false ones)."""
+        with self.lock:
+            return len(self.records) + len(self.unstored)
+
     def set_usage(self, interaction_id: str, usage: dict) -> None:
         with self.lock:
             if interaction_id in self.records:
