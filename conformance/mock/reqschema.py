@@ -98,7 +98,27 @@ def _first_error(schema_path: str, component: str, instance: Any) -> Any:
     """None when ``instance`` is valid; otherwise the reference validator's best error (None if it disagrees)."""
     if _fast(schema_path, component).is_valid(instance):
         return None
-    return best_match(_validator(schema_path, component).iter_errors(instance))
+    return _best(_validator(schema_path, component).iter_errors(instance))
+
+
+def _best(errors: Any) -> Any:
+    """best_match, then into the one union branch whose ``type`` tag matched.
+
+    jsonschema's heuristics give up on a union of many tagged members with
+    overlapping fields ("not valid under any of the given schemas"); the tag
+    says which member was meant, so its own error is the useful one.
+    """
+    error = best_match(errors)
+    while error is not None and error.validator in ("anyOf", "oneOf") and error.context:
+        branches: dict[Any, list] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        tagged = [subs for subs in branches.values()
+                  if not any(list(e.relative_path) == ["type"] and e.validator == "const" for e in subs)]
+        if len(tagged) != 1:
+            break
+        error = best_match(tagged[0])
+    return error
 
 
 def _path(parts: deque) -> str:

@@ -7,7 +7,7 @@ send. Content blocks shrink to the five media types; everything else
 
 from __future__ import annotations
 
-from ._common import MEDIA_TYPES, STATUS_MACHINE, TOOL_PAIRS, camel
+from ._common import MEDIA_TYPES, STATUS_MACHINE_R0520, TOOL_PAIRS, camel
 from ._model import BlockSpec, DeltaSpec, Grammar, Profile
 
 _CONTENT_DELTAS = frozenset({"text", *MEDIA_TYPES})
@@ -30,7 +30,10 @@ _deltas: dict[str, DeltaSpec] = {
 }
 for _media in MEDIA_TYPES:
     _deltas[_media] = DeltaSpec(f"{camel(_media)}Delta", "media")
-for _tool in TOOL_PAIRS:
+#: call/result step pairs added after the official document (google-genai 3.6.1 typings):
+#: tool search over deferred functions, server-side input processing, retrieval
+NEWER_PAIRS = ("tool_search", "processing", "retrieval")
+for _tool in (*TOOL_PAIRS, *NEWER_PAIRS):
     _call, _result = f"{_tool}_call", f"{_tool}_result"
     # call steps that carry arguments may also stream them as fragments
     _blocks[_call] = BlockSpec(f"{camel(_call)}Step", frozenset({_call, "arguments_delta"}))
@@ -63,7 +66,7 @@ R2026_05_20 = Profile(
             "error": "ErrorEvent",
         },
     ),
-    status=STATUS_MACHINE,
+    status=STATUS_MACHINE_R0520,
     blocks=_blocks,
     deltas=_deltas,
     content_types=frozenset({"text", *MEDIA_TYPES}),
