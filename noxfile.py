@@ -40,7 +40,11 @@ def tests(session: nox.Session) -> None:
     """The project's own tests (pytest exit 5, 'no tests collected', counts as a failure here on purpose)."""
     session.install("-c", "constraints.txt", "-e", ".[dev]")
     _ensure_chromium(session)
-    session.run("pytest", "-q", "-p", "no:randomly", *session.posargs)
+    # spread over every core (pytest-xdist); `nox -s tests -- -n 0` runs serially. Bytecode is written even
+    # where PYTHONDONTWRITEBYTECODE is set: every `iconf run` subprocess the tests start otherwise redoes
+    # pytest's assertion rewriting of ~300 plugin modules (~2 CPU-seconds each time).
+    workers = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in session.posargs) else ["-n", "auto"]
+    session.run("pytest", "-q", "-p", "no:randomly", *workers, *session.posargs, env={"PYTHONDONTWRITEBYTECODE": ""})
 
 
 @nox.session(python=PYTHON)
