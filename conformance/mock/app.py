@@ -11,6 +11,7 @@ too, so no client ever sees a bare Starlette page.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Mount, Route
 
+from .._logsafe import install as install_log_redaction
 from ..profiles import PROFILES, Profile, get_profile
 from . import render
 from .config import MockConfig
@@ -222,8 +224,14 @@ class MockApp:
     def _stream(self, rec: Record, ctx: Ctx, after: str | None) -> Response:
         faults = ctx.for_record(rec)
         if after is not None:
-            ids = [ev.get("event_id") for ev in render.events(rec, ctx.profile, faults)]
-            if after not in ids and not (rec.running and after.startswith("evt_")):
+            # a running interaction is judged by the events it will have sent once settled, so an unknown
+            # id is the same 400 before and after it finishes (a known one is accepted in both cases)
+            ids = {ev.get("event_id") for ev in render.events(rec, ctx.profile, faults)}
+            if rec.running:
+                settled = copy.copy(rec)
+                settled.status = rec.final_status
+                ids |= {ev.get("event_id") for ev in render.events(settled, ctx.profile, faults)}
+            if after not in ids:
                 raise invalid(f"Invalid value at 'last_event_id': {after!r} is not an event of interaction "
                               f"{rec.id!r}")
         media_type = "text/plain" if faults.on("stream.content-type") else MEDIA_TYPE
@@ -250,15 +258,24 @@ class MockApp:
             await asyncio.sleep(_POLL_S)
 
 
+def _by_method(handlers: dict[str, Callable[[Request], Awaitable[Response]]]):
+    async def dispatch(request: Request) -> Response:
+        return await handlers[request.method if request.method != "HEAD" else "GET"](request)
+    return dispatch
+
+
 def create_app(config: MockConfig | None = None) -> Starlette:
     """The ASGI application of one mock server (its state lives as long as the app)."""
     config = config or MockConfig()
+    install_log_redaction()  # every process serving the app, --workers children included
     mock = MockApp(config)
     routes = [
         Route("/{version}/interactions", mock.endpoint(mock.create), methods=["POST"]),
         Route("/{version}/interactions/{iid}/cancel", mock.endpoint(mock.cancel), methods=["POST"]),
-        Route("/{version}/interactions/{iid}", mock.endpoint(mock.get), methods=["GET"]),
-        Route("/{version}/interactions/{iid}", mock.endpoint(mock.delete), methods=["DELETE"]),
+        # one route per path, so a 405 names every method the path allows (Allow: DELETE, GET, HEAD)
+        Route("/{version}/interactions/{iid}", _by_method({"GET": mock.endpoint(mock.get),
+                                                           "DELETE": mock.endpoint(mock.delete)}),
+              methods=["GET", "DELETE"]),
     ]
     if config.base_path:
         routes = [Mount(config.base_path, routes=list(routes)), *routes]
@@ -266,7 +283,13 @@ def create_app(config: MockConfig | None = None) -> Starlette:
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
         if status == 405:
-            err = ApiError(405, f"Method {request.method} is not allowed on {request.url.path}")
+            allow = (getattr(exc, "headers", None) or {}).get("Allow", "")
+            err = ApiError(405, f"Method {request.method} is not allowed on {request.url.path}"
+                                + (f"; allowed: {allow}" if allow else ""))
+            answer = error_response(err, ActiveFaults(config.faults))
+            if allow:
+                answer.headers["Allow"] = allow
+            return answer
         else:
             err = ApiError(status, f"No endpoint at {request.url.path} (field 'path'); the Interactions API lives "
                                    f"under /v1beta/interactions and /v1/interactions")

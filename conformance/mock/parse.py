@@ -412,7 +412,23 @@ def parse_directives(turns: list[dict]) -> dict[str, str]:
                     raise invalid(f"Invalid value at 'input': unknown iconf directive {name!r}; known: "
                                   f"{', '.join(sorted(DIRECTIVES))}")
                 found[name] = value.strip()
+    if "delay" in found:
+        _check_delay(found["delay"])
     return found
+
+
+MAX_DELAY_S = 3600.0
+
+
+def _check_delay(value: str) -> None:
+    """``delay=S`` must be a finite number of seconds in [0, MAX_DELAY_S] (nan, -5 and 1e309 are 400s)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_DELAY_S:
+        raise invalid(f"Invalid value at 'input': directive delay={value!r} must be a number of seconds between 0 "
+                      f"and {MAX_DELAY_S:g}")
 
 
 def strip_directives(text: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uvicorn
 
+from .._logsafe import install as install_log_redaction
 from .._threaded import ThreadedServer
 from .app import create_app
 from .config import MockConfig
@@ -17,7 +18,10 @@ from .config import MockConfig
 
 def serve(config: MockConfig, host: str = "127.0.0.1", port: int = 8080, log_level: str = "info") -> None:
     """Run a mock server in the foreground until interrupted."""
-    uvicorn.run(create_app(config), host=host, port=port, log_level=log_level, lifespan="off")
+    app = create_app(config)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off"))
+    install_log_redaction()  # after uvicorn configured logging: the access log shows ?key=<redacted>
+    server.run()
 
 
 class MockServer(ThreadedServer):

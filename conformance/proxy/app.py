@@ -34,6 +34,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from .._logsafe import install as install_log_redaction
 from .recorder import ExchangeContext, ProxyRecorder
 
 __all__ = ["create_proxy_app", "HOP_BY_HOP", "DEFAULT_TIMEOUT"]
@@ -216,6 +217,7 @@ def create_proxy_app(upstream_url: str, *, recorder: ProxyRecorder | None = None
     upstream = upstream_url.rstrip("/")
     if not upstream.startswith(("http://", "https://")):
         raise ValueError(f"upstream {upstream_url!r} is not an http(s) URL")
+    install_log_redaction()  # httpx logs every upstream URL (with ?key=) at INFO
     rec = recorder or ProxyRecorder(upstream_url=upstream, revision=revision, schema=schema, strictness=strictness,
                                     expect_auth=expect_auth, on_exchange=on_exchange, target_name=target_name)
     if key_rewrite:
