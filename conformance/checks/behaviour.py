@@ -47,7 +47,9 @@ def output_text(profile: Profile, body: Any) -> str:
 
 
 def rejected_with_400(rule_id: str, status: int, body: Any, *, what: str, location: str = "") -> list[Violation]:
-    """A request that breaks ``rule_id`` must be answered 400 (5xx is judged by error.bad-input.no-5xx)."""
+    """A request that breaks ``rule_id`` must be answered exactly 400: the API's invalid_request /
+    INVALID_ARGUMENT (FACTS §7, §9). Another 4xx (422, 409, ...) breaks the rule too; a 5xx is judged
+    by error.bad-input.no-5xx. One meaning for the scripted and the generated scenarios alike."""
     if status == 400:
         return []
     if status >= 500:

@@ -54,6 +54,10 @@ def classify_path(path: str) -> tuple[str, str | None]:
     return "other", None
 
 
+#: 4xx answers that come before (or instead of) judging the input: no key, no such model or id, rate limits
+_NOT_ABOUT_INPUT = frozenset({401, 403, 404, 408, 429})
+
+
 def _rejected_rules(violations: list[Violation]) -> list[Violation]:
     """The request violations a server must answer with a 4xx (rules both parties share)."""
     return [v for v in violations if RULES[v.rule_id].party == "both"]
@@ -78,6 +82,12 @@ def check_exchange(schemas: SchemaSet, ex: Exchange, *, state: ConversationState
         if ex.status >= 500 and (malformed or must_reject):
             out.append(violation("error.bad-input.no-5xx", f"invalid input was answered with HTTP {ex.status}",
                                  location=ex.label, expected="a 4xx", observed=str(ex.status),
+                                 evidence={"request": short(ex.request_body if not malformed else ex.request_raw, 1500)}))
+        elif ex.status not in _NOT_ABOUT_INPUT and ex.status != 400 and (malformed or must_reject):
+            rule = "error.bad-input.rejected" if malformed or not _rejected_rules(must_reject) \
+                else _rejected_rules(must_reject)[0].rule_id
+            out.append(violation(rule, f"invalid input was answered with HTTP {ex.status}, not 400",
+                                 location=ex.label, expected="400 with the error envelope", observed=str(ex.status),
                                  evidence={"request": short(ex.request_body if not malformed else ex.request_raw, 1500)}))
         return out
     if 200 <= ex.status < 300:

@@ -93,7 +93,37 @@ def to_pytest_args(args: argparse.Namespace, *, skip: tuple[str, ...] = ()) -> l
             argv += [flag] if value else []
         elif opt.action == "append":
             for item in value or []:
-                argv += [flag, str(item)]
+                argv += [f"{flag}={item}"]  # one token: a value like "-agents" must not read as an option
         elif value is not None:
             argv += [flag, str(value)]
     return argv
+
+
+#: options whose values may start with "-" (``--capability -agents`` denies a capability)
+DASH_VALUE_FLAGS = frozenset({"--capability"})
+
+
+def glue_dash_values(argv: list[str]) -> list[str]:
+    """``--capability -agents`` as ``--capability=-agents``.
+
+    argparse reads a value that starts with "-" as another option and refuses the pair; the
+    documented form must work, so ``iconf`` glues the value to its flag before parsing (and hands
+    it on to pytest glued, as ``--iconf-capability=-agents``). Tokens after a bare ``--`` are left
+    alone. Under plain pytest, write the glued form yourself.
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        if token == "--":
+            out += argv[i:]
+            break
+        nxt = argv[i + 1] if i + 1 < len(argv) else None
+        if token in DASH_VALUE_FLAGS and nxt is not None and nxt.startswith("-") and not nxt.startswith("--") \
+                and len(nxt) > 1:
+            out.append(f"{token}={nxt}")
+            i += 2
+            continue
+        out.append(token)
+        i += 1
+    return out

@@ -265,12 +265,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         # running out of budget mid-scenario says nothing about the target: skip, with the reason
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
-    if report.when == "call" and judge is not None and (report.passed or (
+    if report.when == "call" and judge is not None and (report.passed or report.skipped or (
             call.excinfo is not None and _budget_spent(call.excinfo))):
+        # a scenario that skipped after finding a MUST violation (the target stopped cooperating half-way)
+        # still found it: it fails, and is counted as failed
         must = judge.must_failures()
         if must:
+            skipped = _skip_reason(report) if report.skipped else None
             report.outcome = "failed"
-            report.longrepr = "MUST rules failed:\n" + _evidence(must)
+            report.longrepr = "MUST rules failed:\n" + _evidence(must) + (
+                f"\n(the scenario then skipped: {skipped})" if skipped else "")
     finished = report.when == "call" or (report.when == "setup" and not report.passed)
     if finished:
         _record(item, report, call, run, judge)
@@ -290,7 +294,7 @@ def _record(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo,
         outcome, reason = "error", str(call.excinfo.value)[:1000] if call.excinfo is not None else "setup failed"
     elif report.passed:
         outcome, reason = "passed", None
-    elif judge is not None and judge.must_failures() and call.excinfo is None:
+    elif judge is not None and judge.must_failures() and (call.excinfo is None or _skipped(call.excinfo)):
         outcome, reason = "failed", None
     elif call.excinfo is not None and call.excinfo.errisinstance((AssertionError, pytest.fail.Exception)):
         outcome, reason = "failed", None
@@ -306,6 +310,10 @@ def _record(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo,
     )
     run.results.append(result)
     _allure_labels(item, result, transcript, outcome)
+
+
+def _skipped(excinfo) -> bool:
+    return excinfo.errisinstance(pytest.skip.Exception) or _budget_spent(excinfo)
 
 
 def _skip_reason(report: pytest.TestReport) -> str:

@@ -585,7 +585,7 @@ INVALID_KINDS = ("wrong-type", "missing-input", "forbidden", "malformed-json", "
 
 
 @lru_cache(maxsize=16)
-def _invalid_cached(schemas: SchemaSet, model: str, agent: str | None, stored: bool) -> dict:
+def _invalid_cached(schemas: SchemaSet, model: str, agent: str | None, stored: bool, background: bool) -> dict:
     base = st.one_of(st.just(_minimal(model)), valid_create_requests(schemas, model))
     fields = wrong_type_fields(schemas)
 
@@ -624,7 +624,10 @@ def _invalid_cached(schemas: SchemaSet, model: str, agent: str | None, stored: b
                                   f"GET with last_event_id and stream={stream}",
                                   query={"last_event_id": "1", **({"stream": stream} if stream != "1" else {})},
                                   needs=("store",)))
-    forbidden = [no_model, store_background, agent_config, *([last_event] if stored else [])]
+    # store=false + background=true is only "forbidden" where background runs exist: a target without them
+    # (--capability -background) may refuse background=true for that reason, which this rule cannot judge
+    forbidden = [no_model, *([store_background] if background else []), agent_config,
+                 *([last_event] if stored else [])]
     if agent:
         forbidden.append(base.map(lambda b: {**b, "agent": agent, "background": True}).map(
             lambda b: BadRequest("forbidden", "request.model-xor-agent", "both model and agent", body=b)))
@@ -692,15 +695,16 @@ def _not_json(raw: bytes) -> bool:
 
 
 def invalid_create_requests(schemas: SchemaSet, model: str, agent: str | None = None, stored: bool = True,
-                            kind: str | None = None) -> st.SearchStrategy[BadRequest]:
+                            kind: str | None = None, background: bool = True) -> st.SearchStrategy[BadRequest]:
     """Requests a conforming server must answer with a 4xx in the error envelope (never 2xx, 5xx or silence).
 
     ``agent`` (an agent the target runs) adds the agent combinations: model+agent, agent without
-    background; ``stored`` (the target keeps interactions) adds GET with last_event_id and no stream.
+    background; ``stored`` (the target keeps interactions) adds GET with last_event_id and no stream;
+    ``background`` (the target runs in the background) adds store=false with background=true.
     ``kind`` (one of INVALID_KINDS) draws only that kind; ``st.nothing()`` when the document gives
     none (no int32 field to oversize).
     """
-    kinds = _invalid_cached(schemas, model, agent, stored)
+    kinds = _invalid_cached(schemas, model, agent, stored, background)
     if kind is None:
         return st.one_of(list(kinds.values()))
     if kind not in INVALID_KINDS:
