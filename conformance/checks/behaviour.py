@@ -50,7 +50,7 @@ def rejected_with_400(rule_id: str, status: int, body: Any, *, what: str, locati
     """A request that breaks ``rule_id`` must be answered exactly 400: the API's invalid_request /
     INVALID_ARGUMENT (FACTS §7, §9). Another 4xx (422, 409, ...) breaks the rule too; a 5xx is judged
     by error.bad-input.no-5xx. One meaning for the scripted and the generated scenarios alike."""
-    if status == 400:
+    if status in (400, 413):  # 413: the body is over the server's size limit, which comes before judging it
         return []
     if status >= 500:
         return [violation("error.bad-input.no-5xx", f"{what} was answered with HTTP {status}", location=location,

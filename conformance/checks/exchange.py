@@ -54,8 +54,9 @@ def classify_path(path: str) -> tuple[str, str | None]:
     return "other", None
 
 
-#: 4xx answers that come before (or instead of) judging the input: no key, no such model or id, rate limits
-_NOT_ABOUT_INPUT = frozenset({401, 403, 404, 408, 429})
+#: 4xx answers that come before (or instead of) judging the input: no key, no such model or id, a body over
+#: the server's size limit, rate limits
+_NOT_ABOUT_INPUT = frozenset({401, 403, 404, 408, 413, 429})
 
 
 def _rejected_rules(violations: list[Violation]) -> list[Violation]:
