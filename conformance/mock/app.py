@@ -16,6 +16,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+import anyio
+import anyio.to_thread
 import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -42,6 +44,8 @@ log = logging.getLogger("conformance.mock")
 VERSIONS = ("v1beta", "v1")
 FAULT_HEADER = "x-iconf-fault"
 _POLL_S = 0.02
+#: create bodies larger than this are decoded and validated in a worker thread (smaller ones cost < 1 ms)
+OFFLOAD_BYTES = 16 * 1024
 
 
 class JSON(Response):
@@ -80,6 +84,14 @@ class MockApp:
         self.service = Service(config)
         self.store = self.service.store
         self.robustness = Robustness(config.robustness)
+        #: big create bodies are worked one at a time (created lazily: it binds to the running event loop)
+        self._heavy_limiter: anyio.CapacityLimiter | None = None
+
+    @property
+    def _heavy(self) -> anyio.CapacityLimiter:
+        if self._heavy_limiter is None:
+            self._heavy_limiter = anyio.CapacityLimiter(1)
+        return self._heavy_limiter
 
     # --- per-request context -----------------------------------------------------------------
 
@@ -158,6 +170,26 @@ class MockApp:
         if not raw.strip():
             raise invalid("Invalid JSON payload: the request body is empty; 'model' (or 'agent') and 'input' "
                           "are required")
+        if self.config.limits is not DEFAULT_LIMITS:
+            LIMITS.set(self.config.limits)
+        if len(raw) <= OFFLOAD_BYTES:
+            rec = self._create(raw, ctx)
+        else:
+            # a big body costs milliseconds to hundreds of them (bounded by the limits): do that off the event
+            # loop, so every other client keeps being answered, and one big body at a time, so memory is bounded
+            rec = await anyio.to_thread.run_sync(self._create, raw, ctx, limiter=self._heavy)
+        if rec.request.stream:
+            return self._stream(rec, ctx, after=None)
+        if rec.running and ctx.faults.on("background.create.in-progress"):
+            while rec.running and rec.finish_at is not None and rec.finish_at - time.time() < 60:
+                await asyncio.sleep(max(_POLL_S, rec.finish_at - time.time()))
+                rec = self.store.refresh(rec)
+        body = render.resource(rec, ctx.profile, ctx.for_record(rec), "post")
+        self.store.mark_observed(rec.id)
+        return JSON(body)
+
+    def _create(self, raw: bytes, ctx: Ctx) -> Record:
+        """Decode, validate and run one create (synchronous: called inline or in a worker thread)."""
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
@@ -178,18 +210,7 @@ class MockApp:
         )
         if req.generation_config is not None and f.on("request.valid.accepted"):
             raise invalid("Invalid value at 'generation_config': rejected (fault request.valid.accepted)")
-        if self.config.limits is not DEFAULT_LIMITS:
-            LIMITS.set(self.config.limits)
-        rec = self.service.create(req, ctx)
-        if req.stream:
-            return self._stream(rec, ctx, after=None)
-        if rec.running and f.on("background.create.in-progress"):
-            while rec.running and rec.finish_at is not None and rec.finish_at - time.time() < 60:
-                await asyncio.sleep(max(_POLL_S, rec.finish_at - time.time()))
-                rec = self.store.refresh(rec)
-        body = render.resource(rec, ctx.profile, ctx.for_record(rec), "post")
-        self.store.mark_observed(rec.id)
-        return JSON(body)
+        return self.service.create(req, ctx)
 
     async def get(self, request: Request, ctx: Ctx) -> Response:
         stream = _flag(request, "stream")

@@ -62,34 +62,56 @@ def too_large(message: str) -> ApiError:
 
 
 def check_shape(body: Any, limits: Limits) -> None:
-    """Depth, node count and string length of a decoded body; 400 naming the deepest/offending path.
+    """Depth, node count and string length of a decoded body; 400/413 naming the offending path.
 
-    One iterative pass, O(nodes), stopping at the first breach, so its cost is
-    bounded by ``max_nodes`` whatever the body.
+    One iterative pass, O(nodes), stopping at the first breach, so its cost is bounded by
+    ``max_nodes`` whatever the body. Paths are only worked out (a second walk) once a breach is found.
     """
-    stack: list[tuple[Any, str, int]] = [(body, "", 0)]
+    breach = _first_breach(body, limits, with_paths=False)
+    if breach is not None:
+        _first_breach(body, limits, with_paths=True)
+        raise breach  # pragma: no cover - the walk with paths raises the same breach
+
+
+def _first_breach(body: Any, limits: Limits, with_paths: bool) -> ApiError | None:
+    stack: list[tuple[Any, int, str]] = [(body, 0, "")]
+    max_depth, max_string, max_nodes = limits.max_depth, limits.max_string, limits.max_nodes
     nodes = 0
+    push = stack.append
     while stack:
-        value, path, depth = stack.pop()
+        value, depth, path = stack.pop()
         nodes += 1
-        if nodes > limits.max_nodes:
-            raise too_large(f"Invalid value at '{path or 'body'}': the request has more than {limits.max_nodes} "
-                            "JSON values (limit max_nodes)")
-        if isinstance(value, dict):
-            if depth >= limits.max_depth:
-                raise invalid(f"Invalid value at '{path or 'body'}': nesting deeper than {limits.max_depth} levels "
-                              "(limit max_depth)")
-            for key, item in value.items():
-                stack.append((item, f"{path}.{key}" if path else key, depth + 1))
-        elif isinstance(value, list):
-            if depth >= limits.max_depth:
-                raise invalid(f"Invalid value at '{path or 'body'}': nesting deeper than {limits.max_depth} levels "
-                              "(limit max_depth)")
-            for i, item in enumerate(value):
-                stack.append((item, f"{path}[{i}]", depth + 1))
-        elif isinstance(value, str) and len(value) > limits.max_string:
-            raise too_large(f"Invalid value at '{path or 'body'}': a string of {len(value)} characters; at most "
-                            f"{limits.max_string} are allowed (limit max_string)")
+        if nodes > max_nodes:
+            error = too_large(f"Invalid value at '{path or 'body'}': the request has more than {max_nodes} JSON "
+                              "values (limit max_nodes)")
+        elif isinstance(value, (dict, list)):
+            if depth >= max_depth:
+                error = invalid(f"Invalid value at '{path or 'body'}': nesting deeper than {max_depth} levels "
+                                "(limit max_depth)")
+            else:
+                if isinstance(value, dict):
+                    if with_paths:
+                        for key, item in value.items():
+                            push((item, depth + 1, f"{path}.{key}" if path else key))
+                    else:
+                        for item in value.values():
+                            push((item, depth + 1, path))
+                elif with_paths:
+                    for i, item in enumerate(value):
+                        push((item, depth + 1, f"{path}[{i}]"))
+                else:
+                    for item in value:
+                        push((item, depth + 1, path))
+                continue
+        elif isinstance(value, str) and len(value) > max_string:
+            error = too_large(f"Invalid value at '{path or 'body'}': a string of {len(value)} characters; at most "
+                              f"{max_string} are allowed (limit max_string)")
+        else:
+            continue
+        if with_paths:
+            raise error
+        return error
+    return None
 
 
 def check_counts(body: dict, limits: Limits) -> None:
