@@ -228,6 +228,18 @@ class SchemaSet:
         """The compiled validator itself (``.is_valid(instance)``), for hot loops that call it millions of times."""
         return self._compile(component, _key(required), _okey(override))[0]
 
+    def list_validator(self, component: str, *, override: Mapping[str, Any] | None = None) -> Any:
+        """A compiled validator for a *list* of instances of ``component``: one Rust call checks a whole batch
+        (the stream checker's runs of deltas), instead of one call per instance."""
+        key = ("[]", component, _okey(override))
+        compiled = self._cache.get(key)
+        if compiled is None:
+            _, root = self._compile(component, None, _okey(override))
+            listed = {"components": root["components"], "type": "array", "items": {"$ref": root["$ref"]}}
+            compiled = self._cache[key] = jsonschema_rs.validator_for(listed, validate_formats=True,
+                                                                      ignore_unknown_formats=True)
+        return compiled
+
     def is_valid(self, component: str, instance: Any, *, required: Iterable[str] | None = None,
                  override: Mapping[str, Any] | None = None) -> bool:
         compiled, _ = self._compile(component, _key(required), _okey(override))

@@ -70,6 +70,20 @@ def _mutate(events: list[dict], grammar, kind: str, at: int) -> list[bytes]:
     return out
 
 
+def _long_runs(events: list[dict], grammar, pieces: int) -> list[dict]:
+    """Each text delta cut into ``pieces`` deltas, so runs are long enough for the batch path (BATCH_MIN)."""
+    out = []
+    for e in events:
+        text = e.get("delta", {}).get("text") if e["event_type"] == grammar.block_delta else None
+        if not isinstance(text, str) or pieces == 1:
+            out.append(e)
+            continue
+        step = max(1, len(text) // pieces + 1)
+        for j in range(0, len(text), step):
+            out.append(dict(e, event_id=f"{e['event_id']}.{j}", delta=dict(e["delta"], text=text[j:j + step])))
+    return out
+
+
 def _summary(result):
     return ([(v.rule_id, v.level, v.message, v.location, v.expected, v.observed) for v in result.violations],
             result.events, result.status, result.terminal, result.items, result.event_ids, result.kept_events,
@@ -78,12 +92,13 @@ def _summary(result):
 
 @settings(max_examples=150, deadline=None)
 @given(revision=st.sampled_from(["legacy", "2026-05-20"]), kinds=st.lists(st.sampled_from(MUTATIONS), max_size=3),
-       at=st.integers(0, 50), chunk=st.sampled_from([1, 13, 200, 65536]), keep=st.booleans())
-def test_feed_judges_as_feed_event(schemas_for, revision, kinds, at, chunk, keep):
+       at=st.integers(0, 80), chunk=st.sampled_from([1, 13, 200, 700, 65536]), keep=st.booleans(),
+       pieces=st.sampled_from([1, 12]))
+def test_feed_judges_as_feed_event(schemas_for, revision, kinds, at, chunk, keep, pieces):
     p = get_profile(revision)
     items = [S.thought_item(p), S.text_item(p, "Hello there, this is a streamed answer."),
              S.function_call_item(p), S.text_item(p, "And a second text block, streamed in halves.")]
-    events = S.events_for(p, items)
+    events = _long_runs(S.events_for(p, items), p.grammar, pieces)
     frames = [S.frame(e) for e in events]
     for n, kind in enumerate(kinds):
         parsed = [ev for ev in (_event_of(f) for f in frames) if ev is not None]

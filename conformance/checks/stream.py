@@ -21,7 +21,6 @@ mid-grammar, so the opening-event and index-from-zero rules are relaxed.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,8 +38,10 @@ __all__ = ["StreamChecker", "StreamResult", "check_stream_bytes", "compare_with_
 
 #: violations reported per rule per stream before the rest are only counted
 MAX_PER_RULE = 5
-#: event ids remembered exactly; beyond this, duplicates are caught within a sliding window
+#: event ids remembered exactly; beyond this, duplicates are caught among the last ID_WINDOW..2*ID_WINDOW ids
 ID_WINDOW = 65536
+#: a run of at least this many consecutive delta frames is checked as one batch
+BATCH_MIN = 8
 
 
 @dataclass
@@ -94,8 +95,9 @@ class StreamChecker:
         self._interaction_id: str | None = None
         self._status: str | None = None
         self._completed: dict | None = None
+        # event ids in two generations: when the current one reaches ID_WINDOW it becomes the old one (flat memory)
         self._ids_seen: set[str] = set()
-        self._ids_order: deque[str] = deque()  # the same ids in arrival order, to forget the oldest past ID_WINDOW
+        self._ids_old: frozenset[str] | set[str] = frozenset()
         self._event_ids: list[str] = []
         self._kept: list[dict] = []
         self._other_names = {
@@ -108,6 +110,8 @@ class StreamChecker:
         self._delta_validators: dict[str, Any] = {}
         #: delta type -> (one validator for the whole event with that delta type inlined, merge mode)
         self._fast: dict[str, tuple] = {}
+        #: delta type -> (a validator for a list of such events, plain text only for text merges; merge mode)
+        self._batch: dict[str, tuple] = {}
         self._lifecycle_override = {"interaction": {"type": "object"}}
         if content_type is not None:
             self.check_content_type(content_type)
@@ -138,14 +142,100 @@ class StreamChecker:
     # -- input ----------------------------------------------------------------------------------
 
     def feed(self, chunk: bytes) -> None:
-        """Parse and check ``chunk``. Deltas for open blocks (most of any stream) take the inlined
-        fast path below; anything else, or any delta with anything off, takes :meth:`feed_event`."""
+        """Parse and check ``chunk``.
+
+        Deltas for open blocks are most of any stream, so they take a fast
+        path: a run of consecutive delta frames is parsed, validated and
+        folded as one batch (:meth:`_feed_batch`); failing that, one frame at
+        a time with the checks inlined (:meth:`_feed_frames`); anything else,
+        or any delta with anything off, goes through :meth:`feed_event`, the
+        general path that reports what is wrong.
+        """
         frames = self._parser.feed(chunk)
         if not frames:
             return
+        if len(frames) < BATCH_MIN:
+            self._feed_frames(frames)
+            return
+        delta_name = self.grammar.block_delta
+        others = [k for k, frame in enumerate(frames) if frame[1] != delta_name]
+        others.append(len(frames))
+        pos = 0
+        for k in others:
+            if k - pos >= BATCH_MIN:
+                run = frames[pos:k]
+                if not self._feed_batch(run):
+                    self._feed_frames(run)
+            elif k > pos:
+                self._feed_frames(frames[pos:k])
+            if k < len(frames):
+                self._feed_frames(frames[k:k + 1])
+            pos = k + 1
+
+    def _feed_batch(self, run: list[SSEEvent]) -> bool:
+        """A run of delta frames for one open block, all valid and fresh: one parse, one Rust validation call,
+        one text append. Returns False, having changed nothing, when any of that does not hold."""
+        if self._terminal is not None or not self._n:
+            return False
+        try:
+            events = orjson.loads("[" + ",".join([frame[0] for frame in run]) + "]")
+        except orjson.JSONDecodeError:
+            return False
+        first = events[0]
+        delta = first.get("delta") if type(first) is dict else None
+        if type(delta) is not dict:
+            return False
+        dtype = delta.get("type")
+        entry = self._batch.get(dtype) or self._batch_entry(dtype)
+        if entry is None or not entry[0](events):  # every event a valid delta of this one type
+            return False
+        index = first["index"]
+        block = self._open.get(index) if type(index) is int else None
+        if block is None or (block.spec is not None and dtype not in block.spec.deltas):
+            return False
+        if len({event["index"] for event in events}) != 1:
+            return False
+        ids = [event["event_id"] for event in events if "event_id" in event]
+        fresh = set(ids)
+        if len(fresh) != len(ids) or not self._ids_seen.isdisjoint(fresh) or not self._ids_old.isdisjoint(fresh):
+            return False
+        self._ids_seen |= fresh
+        if len(self._ids_seen) >= ID_WINDOW:
+            self._rotate_ids()
+        if self.keep_events:
+            self._event_ids.extend(ids)
+            self._kept.extend(events)
+        merge = entry[1]
+        if merge == "text":  # the validator admitted plain text deltas only (no annotations)
+            (block.sink or block.text_sink())("".join([event["delta"]["text"] for event in events]))
+        else:
+            apply = block.apply
+            for event in events:
+                apply(event["delta"], merge)
+        self._n += len(events)
+        return True
+
+    def _batch_entry(self, dtype: Any) -> tuple | None:
+        dspec = self.profile.deltas.get(dtype) if isinstance(dtype, str) else None
+        if dspec is None or not self.schemas.has(dspec.component):
+            return None
+        delta: dict = {"$ref": f"#/components/schemas/{dspec.component}"}
+        if dspec.merge == "text":
+            delta = {"allOf": [delta, {"not": {"required": ["annotations"]}}]}
+        validator = self.schemas.list_validator(self.grammar.event_components[self.grammar.block_delta],
+                                                override={"delta": delta})
+        entry = self._batch[dtype] = (validator.is_valid, dspec.merge)
+        return entry
+
+    def _rotate_ids(self) -> None:
+        """The current generation of event ids is full: it becomes the old one, the older one is forgotten."""
+        self._ids_old, self._ids_seen = self._ids_seen, set()
+
+    def _feed_frames(self, frames: list[SSEEvent]) -> None:
+        """Frame by frame: valid deltas for open blocks with the checks inlined, the rest via feed_event."""
         delta_name = self.grammar.block_delta
         loads, open_blocks, fast, keep = orjson.loads, self._open, self._fast, self.keep_events
-        seen, order = self._ids_seen, self._ids_order
+        seen, old = self._ids_seen, self._ids_old
         slow = self.feed_event
         # deltas take the fast path only after the opening event and before a terminal one
         ready = self._terminal is None and self._n > 0
@@ -154,6 +244,7 @@ class StreamChecker:
             if not ready or (sse_name != delta_name and sse_name is not None):
                 slow(frame)
                 ready = self._terminal is None and self._n > 0
+                seen, old = self._ids_seen, self._ids_old
                 continue
             try:
                 event = loads(frame[0])
@@ -168,12 +259,12 @@ class StreamChecker:
                     entry = fast.get(dtype) or self._fast_entry(dtype)
                     eid = event.get("event_id")
                     if (entry is not None and (block.spec is None or dtype in block.spec.deltas) and entry[0](event)
-                            and (eid is None or (type(eid) is str and eid not in seen))):
+                            and (eid is None or (type(eid) is str and eid not in seen and eid not in old))):
                         if eid is not None:
                             seen.add(eid)
-                            order.append(eid)
-                            if len(order) > ID_WINDOW:
-                                seen.discard(order.popleft())
+                            if len(seen) >= ID_WINDOW:
+                                self._rotate_ids()
+                                seen, old = self._ids_seen, self._ids_old
                             if keep:
                                 self._event_ids.append(eid)
                         if keep:
@@ -188,6 +279,7 @@ class StreamChecker:
                         continue
             slow(frame)  # anything off: the general path re-examines the frame and reports what is wrong
             ready = self._terminal is None and self._n > 0
+            seen, old = self._ids_seen, self._ids_old
 
     def _fast_entry(self, dtype: Any) -> tuple | None:
         """One compiled validator per delta type: the delta event envelope with that type's schema in
@@ -281,15 +373,13 @@ class StreamChecker:
         eid = event.get("event_id")
         if eid is None or not isinstance(eid, str):
             return  # absent is allowed; a wrong type is the event schema's to report
-        seen = self._ids_seen
-        if eid in seen:
+        if eid in self._ids_seen or eid in self._ids_old:
             self._report("stream.event-id.unique", f"event_id {eid!r} repeats", event=event,
                          expected="a fresh event_id", observed=eid)
             return
-        seen.add(eid)
-        self._ids_order.append(eid)
-        if len(self._ids_order) > ID_WINDOW:  # past the window, remember only the most recent ids (flat memory)
-            seen.discard(self._ids_order.popleft())
+        self._ids_seen.add(eid)
+        if len(self._ids_seen) >= ID_WINDOW:
+            self._rotate_ids()
         if self.keep_events:
             self._event_ids.append(eid)
 
