@@ -28,6 +28,7 @@ _SUBCOMMANDS = (
     "conformance.proxy.cli",
     "conformance.sdk.cli",
     "conformance.cassettes.cli",
+    "conformance.drift.cli",
 )
 
 

@@ -126,6 +126,9 @@ class Profile:
     #: item types a user sends; the GET timeline of 2026-05-20 starts with one of these
     input_item_type: str | None = None
     description: str = ""
+    #: SDK surface items deliberately left out of this profile, item or fnmatch pattern -> reason
+    #: (``iconf drift``; see conformance/profiles/drift_allow.py)
+    drift_allow: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def schema_path(self) -> Path:

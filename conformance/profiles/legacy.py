@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ._common import MEDIA_TYPES, STATUS_MACHINE, TOOL_PAIRS, camel
 from ._model import BlockSpec, DeltaSpec, Grammar, Profile
+from .drift_allow import DRIFT_ALLOW_LEGACY
 
 _blocks: dict[str, BlockSpec] = {
     "text": BlockSpec("TextContent", frozenset({"text"})),
@@ -63,4 +64,5 @@ LEGACY = Profile(
     request_components={"model": "CreateModelInteractionParams", "agent": "CreateAgentInteractionParams"},
     input_item_type=None,
     description="outputs of content blocks; content.start/delta/stop events (Api-Revision: 2026-05-07)",
+    drift_allow=DRIFT_ALLOW_LEGACY,
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ._common import MEDIA_TYPES, STATUS_MACHINE_R0520, TOOL_PAIRS, camel
 from ._model import BlockSpec, DeltaSpec, Grammar, Profile
+from .drift_allow import DRIFT_ALLOW_2026_05_20
 
 _CONTENT_DELTAS = frozenset({"text", *MEDIA_TYPES})
 
@@ -73,4 +74,5 @@ R2026_05_20 = Profile(
     request_components={"model": "CreateModelInteractionParams", "agent": "CreateAgentInteractionParams"},
     input_item_type="user_input",
     description="steps timeline; step.start/delta/stop events (Api-Revision: 2026-05-20, the default)",
+    drift_allow=DRIFT_ALLOW_2026_05_20,
 )
