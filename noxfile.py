@@ -1,4 +1,4 @@
-"""Sessions: `nox -s conformance` (the main job), `tests`, `lint`, `bench`, `sdk`.
+"""Sessions: `nox -s conformance` (the main job), `tests`, `lint`, `bench`, `sdk`, `drift`.
 
 Every session installs what it needs into its own virtualenv, so a fresh
 clone needs only `pip install nox`.
@@ -77,3 +77,20 @@ def sdk(session: nox.Session) -> None:
     from conformance.sdk.nox_support import sdk as run_sdk
 
     run_sdk(session)
+
+
+
+@nox.session(python=PYTHON)
+def drift(session: nox.Session) -> None:
+    """How far the profiles lag the newest SDKs: the breaking changes between the two authored documents
+    (`iconf schema diff`, informational), then `iconf drift` for the newest google-genai and @google/genai
+    (installed once into .iconf-cache/sdk, as by `nox -s sdk`). Fails if an SDK has items that are neither in
+    the profile nor in its DRIFT_ALLOW. Pin releases or pass options after `--`:
+    `nox -s drift -- google-genai==3.6.1 @google/genai@3.3.0`, `nox -s drift -- --sdk google-genai --format json`."""
+    session.install("-c", "constraints.txt", "-e", ".")
+    args = list(session.posargs)
+    if args and not any(a.startswith("-") for a in args):
+        args = [x for spec in args for x in ("--sdk", spec)]
+    session.run("iconf", "schema", "diff", "schemas/interactions-legacy.openapi.yaml",
+                "schemas/interactions-2026-05-20.openapi.yaml", "--only-breaking", "--fail-on", "none")
+    session.run("iconf", "drift", *args)
