@@ -32,7 +32,7 @@ class Drift:
     profile: Surface
     #: in the SDK, not in the profile, not allowed: (item, where in the SDK)
     missing: list[tuple[str, str]] = field(default_factory=list)
-    #: in the SDK, not in the profile, allowed: (item, where, reason)
+    #: in one side only, allowed: (item, where, reason)
     allowed: list[tuple[str, str, str]] = field(default_factory=list)
     #: in the profile, not in the SDK: (item, where in the profile)
     extra: list[tuple[str, str]] = field(default_factory=list)
@@ -57,7 +57,13 @@ def compare(sdk: Surface, profile: Surface, allow: Mapping[str, str]) -> Drift:
             drift.allowed.append((item, sdk.items[item], reason))
             used.update(p for p in allow if p == item or fnmatchcase(item, p))
     for item in profile:
-        if item not in sdk:
+        if item in sdk:
+            continue
+        reason = allowed_reason(item, allow)
+        if reason is None:
             drift.extra.append((item, profile.items[item]))
+        else:  # e.g. model names only the profile's document lists: the same open list
+            drift.allowed.append((item, profile.items[item], reason))
+            used.update(p for p in allow if p == item or fnmatchcase(item, p))
     drift.unused_allow = sorted(p for p in allow if p not in used)
     return drift

@@ -216,9 +216,10 @@ def extract(graph: Graph, *, label: str, resource: str, create: Iterable[str], e
     res, res_name = graph.deref(ref)
     for v in graph.enum_values(graph.properties(res).get("status")):
         s.add(f"status {v}", f"{graph.where(res_name)}.status")
-    _fields(s, graph, "Interaction", res, res_name, hide="writeOnly")
-    _enums(s, graph, "Interaction", res, res_name, skip=("type", "event_type", "status", items_field),
-           hide="writeOnly")
+    # writeOnly fields of the resource still count: the document declares them there (the official
+    # documents flag create settings such as generation_config writeOnly; the SDKs' resource types list them)
+    _fields(s, graph, "Interaction", res, res_name)
+    _enums(s, graph, "Interaction", res, res_name, skip=("type", "event_type", "status", items_field))
 
     item_kind = "step" if items_field == "steps" else "content"
     items = graph.array_items(graph.properties(res).get(items_field)) or {}

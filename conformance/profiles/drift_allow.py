@@ -18,7 +18,6 @@ __all__ = ["DRIFT_ALLOW_2026_05_20", "DRIFT_ALLOW_LEGACY"]
 _COMMON: dict[str, str] = {
     "enum *.model=*": "model names are an open list (any model id string is accepted); the SDKs list the "
                       "current ones for autocompletion, they are not part of the wire contract",
-    "enum *.agent=*": "agent names are an open list (any agent id string is accepted), as model names",
 }
 
 DRIFT_ALLOW_2026_05_20: Mapping[str, str] = MappingProxyType({
