@@ -37,6 +37,8 @@ def _text(changes: list[Change], old: str, new: str) -> str:
         lines.append(f"{pad}why: {c.reason}")
         if c.operations:
             lines.append(f"{pad}used by: {_ops(c)}")
+        elif c.unreferenced:
+            lines.append(f"{pad}used by: no operation (an unreferenced component, judged as a {c.direction})")
     return "\n".join(lines) + "\n"
 
 

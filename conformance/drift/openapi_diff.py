@@ -40,6 +40,8 @@ class Change:
     location: str
     message: str
     operations: set[str] = field(default_factory=set)
+    #: found in a component no operation references (judged as ``--unreferenced`` says)
+    unreferenced: bool = False
 
     @property
     def level(self) -> str:
@@ -59,7 +61,8 @@ class Change:
 
     def as_dict(self) -> dict:
         return {"id": self.id, "level": self.level, "direction": self.direction, "location": self.location,
-                "message": self.message, "reason": self.reason, "operations": sorted(self.operations)}
+                "message": self.message, "reason": self.reason, "operations": sorted(self.operations),
+                "unreferenced": self.unreferenced}
 
 
 def _types(schema: Mapping) -> frozenset[str] | None:
@@ -258,10 +261,13 @@ class _Differ:
         for name in old_s:
             if name not in new_s:
                 self.add("api-schema-removed", "none", f"{_REF}{name}", f"removed the component {name}", pair=None)
+        first = len(self.changes)
         for name in new_s:
             if name in old_s and not any((d, name) in self.visited for d in ("request", "response")):
                 ref = {"$ref": f"{_REF}{name}"}
                 self.schema(ref, ref, unreferenced, f"{_REF}{name}", pair=None)
+        for change in self.changes[first:]:
+            change.unreferenced = True
 
     def propagate_ops(self) -> None:
         """Operations that reach a component reach every component inside it."""
