@@ -29,4 +29,6 @@ DRIFT_ALLOW_2026_05_20: Mapping[str, str] = MappingProxyType({
 
 DRIFT_ALLOW_LEGACY: Mapping[str, str] = MappingProxyType({
     **_COMMON,
+    "field CreateInteraction.api_version": "google-genai 1.x carries the {api_version} path parameter in its "
+                                           "create-params type; it is part of the URL, not of the request body",
 })

@@ -17,9 +17,11 @@ MODULES = ("google.genai._gaos.types.interactions", "google.genai._interactions.
 ROOTS = {
     "resource": ("Interaction",),
     "events": ("InteractionSSEEvent", "InteractionSseEvent", "InteractionSSEStreamEvent"),
-    "model": ("CreateModelInteraction", "CreateModelInteractionParams"),
-    "agent": ("CreateAgentInteraction", "CreateAgentInteractionParams"),
+    "model": ("CreateModelInteraction", "CreateModelInteractionParams", "CreateModelInteractionParamsNonStreaming"),
+    "agent": ("CreateAgentInteraction", "CreateAgentInteractionParams", "CreateAgentInteractionParamsNonStreaming"),
 }
+#: submodules that hold the create-request types in the older (1.x, Stainless) layout
+SUBMODULES = ("interaction_create_params",)
 
 
 def main() -> int:
@@ -41,9 +43,15 @@ def main() -> int:
     defs: dict = {}
     sources: dict = {}
     roots: dict = {"create": []}
+    scopes = [module]
+    for sub in SUBMODULES:
+        try:
+            scopes.append(importlib.import_module(f"{module.__name__}.{sub}"))
+        except ImportError:
+            pass
     for role, names in ROOTS.items():
         for name in names:
-            obj = getattr(module, name, None)
+            obj = next((getattr(m, name) for m in scopes if hasattr(m, name)), None)
             if obj is None:
                 continue
             schema = pydantic.TypeAdapter(obj).json_schema(mode="validation")
@@ -56,7 +64,7 @@ def main() -> int:
                 roots[role] = name
             break
     for name in defs:
-        obj = getattr(module, name, None)
+        obj = next((getattr(m, name) for m in scopes if hasattr(m, name)), None)
         try:
             sources[name] = f"{inspect.getmodule(obj).__name__}.{name}" if obj is not None else name
         except AttributeError:
