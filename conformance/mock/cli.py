@@ -9,11 +9,14 @@ names the ID and lists the valid ones.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import math
 import sys
 
 from ..profiles import PROFILES, UnknownRevisionError, get_profile
 from .config import MockConfig
 from .faults import FAULTS, UnknownFaultError, validate_fault_ids
+from .limits import Limits
 from .robustness import CASES as ROBUSTNESS_CASES
 
 
@@ -43,6 +46,31 @@ def _non_negative(kind: type) -> object:
     return parse
 
 
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an integer") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} must be >= 1")
+    return number
+
+
+def _limit(value: str) -> tuple[str, float]:
+    name, sep, raw = value.partition("=")
+    names = {f.name: f for f in dataclasses.fields(Limits)}
+    if not sep or name.strip() not in names:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected NAME=VALUE with NAME one of {', '.join(names)}")
+    kind = float if isinstance(names[name.strip()].default, float) else int
+    try:
+        number = kind(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: {raw!r} is not a {kind.__name__}") from None
+    if not math.isfinite(number) or number < 0:
+        raise argparse.ArgumentTypeError(f"{value!r}: the value must be a finite number >= 0")
+    return name.strip(), number
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
@@ -58,6 +86,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds a background run stays in_progress (default 0.5)")
     parser.add_argument("--base-path", default="", help="also serve every path under this prefix")
     parser.add_argument("--list-faults", action="store_true", help="print every fault and exit")
+    parser.add_argument("--store", metavar="PATH", default=None,
+                        help="keep interactions in this SQLite file (shared by --workers, kept across restarts); "
+                             "default: in memory")
+    parser.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                        help="serve with N processes (needs --store: they share state through it)")
+    parser.add_argument("--limit", action="append", default=[], type=_limit, metavar="NAME=VALUE",
+                        help="change one limit (repeatable): " + ", ".join(
+                            f"{f.name} (default {f.default:g})" for f in dataclasses.fields(Limits)))
     parser.add_argument("--robustness", action="append", default=[], choices=list(ROBUSTNESS_CASES), metavar="CASE",
                         help="serve this client-robustness case on every request (repeatable; conforming answers "
                              f"a client must survive: {', '.join(ROBUSTNESS_CASES)})")
@@ -81,7 +117,9 @@ def list_faults(out=sys.stdout) -> None:
 def config_from_args(args: argparse.Namespace) -> MockConfig:
     kwargs = dict(api_key=args.api_key, faults=frozenset(args.fault), latency_ms=args.latency,
                   background_delay_s=args.background_delay, base_path=args.base_path,
-                  robustness=frozenset(getattr(args, "robustness", None) or ()))
+                  robustness=frozenset(getattr(args, "robustness", None) or ()),
+                  limits=Limits(**dict(getattr(args, "limit", None) or ())),
+                  store_path=getattr(args, "store", None))
     if args.revision:
         kwargs["default_revision"] = args.revision
     return MockConfig(**kwargs)
@@ -94,12 +132,26 @@ def run(args: argparse.Namespace) -> int:
     from .server import serve
 
     config = config_from_args(args)
+    workers = getattr(args, "workers", 1)
+    if workers > 1 and not config.store_path:
+        print("iconf mock: --workers N needs --store PATH (the workers share state through it)", file=sys.stderr)
+        return 2
+    if config.store_path:
+        from .store import SqliteStore
+
+        try:
+            SqliteStore(config.store_path, config.limits).close()
+        except Exception as exc:  # noqa: BLE001 - one clear line, not a traceback
+            print(f"iconf mock: --store {config.store_path}: cannot open it as an SQLite store ({exc})",
+                  file=sys.stderr)
+            return 2
     print(f"iconf mock: serving on http://{args.host}:{args.port}{config.base_path} "
           f"(default revision {config.default_revision}, faults: {', '.join(sorted(config.faults)) or 'none'}"
-          + (f", robustness: {', '.join(sorted(config.robustness))}" if config.robustness else "") + ")",
+          + (f", robustness: {', '.join(sorted(config.robustness))}" if config.robustness else "")
+          + f", store: {config.store_path or 'memory'}" + (f", workers: {workers}" if workers > 1 else "") + ")",
           file=sys.stderr)
     try:
-        serve(config, host=args.host, port=args.port)
+        serve(config, host=args.host, port=args.port, workers=workers)
     except KeyboardInterrupt:
         pass
     return 0

@@ -8,6 +8,10 @@ waits a bounded time, forcing the exit if a client still holds a stream.
 
 from __future__ import annotations
 
+import base64
+import os
+import pickle
+
 import uvicorn
 
 from .._logsafe import install as install_log_redaction
@@ -15,9 +19,25 @@ from .._threaded import ThreadedServer
 from .app import create_app
 from .config import MockConfig
 
+_CONFIG_ENV = "ICONF_MOCK_CONFIG"
 
-def serve(config: MockConfig, host: str = "127.0.0.1", port: int = 8080, log_level: str = "info") -> None:
-    """Run a mock server in the foreground until interrupted."""
+
+def worker_app():
+    """The app of one ``--workers`` process (uvicorn imports this by name in every child process)."""
+    return create_app(pickle.loads(base64.b64decode(os.environ[_CONFIG_ENV])))
+
+
+def serve(config: MockConfig, host: str = "127.0.0.1", port: int = 8080, log_level: str = "info",
+          workers: int = 1) -> None:
+    """Run a mock server in the foreground until interrupted (``workers`` > 1 needs ``config.store_path``)."""
+    if workers > 1:
+        if not config.store_path:
+            raise ValueError("workers > 1 needs store_path: the workers share state through it")
+        # the children are spawned, not forked: they rebuild the config from the environment (never a file)
+        os.environ[_CONFIG_ENV] = base64.b64encode(pickle.dumps(config)).decode()
+        uvicorn.run("conformance.mock.server:worker_app", factory=True, host=host, port=port, workers=workers,
+                    log_level=log_level, lifespan="off")
+        return
     app = create_app(config)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off"))
     install_log_redaction()  # after uvicorn configured logging: the access log shows ?key=<redacted>

@@ -21,7 +21,7 @@ from .config import MockConfig
 from .errors import invalid, not_found, precondition
 from .faults import ActiveFaults
 from .parse import CreateRequest
-from .store import Record, Store
+from .store import InteractionStore, Record, open_store
 
 
 @dataclass
@@ -36,9 +36,9 @@ class Ctx:
 
 
 class Service:
-    def __init__(self, config: MockConfig, store: Store | None = None) -> None:
+    def __init__(self, config: MockConfig, store: InteractionStore | None = None) -> None:
         self.config = config
-        self.store = store or Store()
+        self.store = store or open_store(config.store_path, config.limits)
 
     # --- create ------------------------------------------------------------------------------
 
