@@ -146,9 +146,25 @@ _PROPS: list[tuple[str, str, str]] = [
 ]
 
 
+#: bounds: ``max``/``min`` (maximum/minimum) have ``-length`` and ``-items`` variants with the same levels
+_BOUND_VARIANTS = ("length", "items")
+
+
+def _bounds() -> list[tuple[str, str, str, str, str]]:
+    out = []
+    for suffix, *rest in _SCHEMA:
+        side, _, change = suffix.partition("-")
+        if side in ("max", "min"):
+            unit = {"length": "length", "items": "number of items"}
+            for variant in _BOUND_VARIANTS:
+                reasons = [r.replace("values", f"values (by {unit[variant]})") for r in rest[2:]]
+                out.append((f"{side}-{variant}-{change}", rest[0], rest[1], *reasons))
+    return out
+
+
 def _build() -> dict[str, Check]:
     checks = {cid: Check(cid, level, reason) for cid, level, reason in _TABLE + _PROPS}
-    for suffix, req_level, resp_level, req_reason, resp_reason in _SCHEMA:
+    for suffix, req_level, resp_level, req_reason, resp_reason in _SCHEMA + _bounds():
         for kind in ("property", "body"):
             checks[f"request-{kind}-{suffix}"] = Check(f"request-{kind}-{suffix}", req_level, req_reason)
             checks[f"response-{kind}-{suffix}"] = Check(f"response-{kind}-{suffix}", resp_level, resp_reason)

@@ -52,8 +52,8 @@ def _cmd_drift(args: argparse.Namespace) -> int:
                 spec = newest_spec(kind, package)
                 version = parse_spec(spec)[2]
             profile = get_profile(_revision_for(kind, version, args.revision))
+            prof = profile_surface(profile, args.schema)  # first: a bad --schema fails before any install
             sdk = sdk_surface(spec, items_field=profile.items_field, block_delta=profile.grammar.block_delta)
-            prof = profile_surface(profile, args.schema)
         except (ValueError, UnknownRevisionError, SdkInstallError, DocumentError) as exc:
             raise _usage_error(exc) from None
         drift = compare(sdk.surface, prof, profile.drift_allow)

@@ -355,19 +355,19 @@ class _Differ:
             add("enum-removed", "no longer limited to a list of values")
 
         # bounds
-        for attr in ("maximum", "maxLength", "maxItems", "minimum", "minLength", "minItems"):
+        for attr, name in (("maximum", "max"), ("maxLength", "max-length"), ("maxItems", "max-items"),
+                           ("minimum", "min"), ("minLength", "min-length"), ("minItems", "min-items")):
             ov, nv = o.get(attr), n.get(attr)
             if ov == nv:
                 continue
-            upper = attr.startswith("max")
             if ov is None:
-                add(f"{'max' if upper else 'min'}-set", f"{attr} set to {nv}")
+                add(f"{name}-set", f"{attr} set to {nv}")
             elif nv is None:
-                add(f"{'max' if upper else 'min'}-unset", f"{attr} {ov} removed")
-            elif (nv > ov) == upper:
-                add(f"{'max-increased' if upper else 'min-decreased'}", f"{attr} {ov} -> {nv}")
+                add(f"{name}-unset", f"{attr} {ov} removed")
+            elif nv > ov:
+                add(f"{name}-increased", f"{attr} {ov} -> {nv}")
             else:
-                add(f"{'max-decreased' if upper else 'min-increased'}", f"{attr} {ov} -> {nv}")
+                add(f"{name}-decreased", f"{attr} {ov} -> {nv}")
         if o.get("pattern") != n.get("pattern"):
             if o.get("pattern") is None:
                 add("pattern-added", f"pattern {n.get('pattern')!r} added")

@@ -149,7 +149,12 @@ CASES = [
     # bounds, patterns, defaults, additionalProperties
     ("request maxLength decreased", _req(obj({"a": {"type": "string", "maxLength": 10}}),
                                          obj({"a": {"type": "string", "maxLength": 5}})),
-     "request-property-max-decreased", BREAKS_CLIENTS),
+     "request-property-max-length-decreased", BREAKS_CLIENTS),
+    ("request minItems increased", _req(obj({"a": {"type": "array", "items": S, "minItems": 1}}),
+                                        obj({"a": {"type": "array", "items": S, "minItems": 2}})),
+     "request-property-min-items-increased", BREAKS_CLIENTS),
+    ("response maxLength unset", _res(obj({"a": {"type": "string", "maxLength": 5}}), obj({"a": S})),
+     "response-property-max-length-unset", BREAKS_CLIENTS),
     ("request minimum set", _req(obj({"a": {"type": "integer"}}), obj({"a": {"type": "integer", "minimum": 1}})),
      "request-property-min-set", BREAKS_CLIENTS),
     ("response maximum increased", _res(obj({"a": {"type": "integer", "maximum": 1}}),
@@ -184,6 +189,12 @@ def test_change_class(tmp_path, name, docs, cid, level):
     assert found, f"{name}: expected {cid}, got {sorted(_ids(changes))}"
     assert found[0].level == level == CHECKS[cid].level
     assert found[0].reason
+
+
+def test_catalogue_is_complete():
+    for cid, chk in CHECKS.items():
+        assert chk.id == cid and chk.level in (BREAKS_CLIENTS, BREAKS_SERVERS, COMPATIBLE) and chk.reason
+        assert cid.startswith(("request-", "response-", "new-", "api-", "endpoint-")), cid
 
 
 def test_every_change_has_a_catalogued_check(tmp_path):

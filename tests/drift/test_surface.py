@@ -161,3 +161,14 @@ def test_drift_install_failure_exits_2(monkeypatch, capsys):
 def test_drift_bad_spec_exits_2(capsys):
     assert main(["drift", "--sdk", "!!!"]) == 2
     assert "SDK spec" in capsys.readouterr().err
+
+
+def test_drift_bad_schema_exits_2_before_installing(monkeypatch, tmp_path, capsys):
+    def never(spec):
+        raise AssertionError("must not install")
+
+    monkeypatch.setattr(sdk_surface, "read_description", never)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("openapi: [")
+    assert main(["drift", "--sdk", "fake-genai==9.0.0", "--schema", str(bad)]) == 2
+    assert "bad.yaml" in capsys.readouterr().err
