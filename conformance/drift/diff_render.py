@@ -46,9 +46,10 @@ def _markdown(changes: list[Change], old: str, new: str) -> str:
     lines = [f"### `iconf schema diff` {old} → {new}", "", f"{len(changes)} change(s): {_summary(changes)}", ""]
     if not changes:
         return "\n".join(lines)
-    lines += ["| Level | Check | Where | Change | Why |", "|---|---|---|---|---|"]
+    lines += ["| Level | Check | Where | Change | Why | Used by |", "|---|---|---|---|---|---|"]
     for c in changes:
-        cells = [LEVEL_TEXT[c.level], f"`{c.id}`", f"`{c.location}`", c.message, c.reason]
+        used = _ops(c) or ("(unreferenced component)" if c.unreferenced else "")
+        cells = [LEVEL_TEXT[c.level], f"`{c.id}`", f"`{c.location}`", c.message, c.reason, used]
         lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
     return "\n".join(lines) + "\n"
 
