@@ -172,3 +172,19 @@ def test_drift_bad_schema_exits_2_before_installing(monkeypatch, tmp_path, capsy
     bad.write_text("openapi: [")
     assert main(["drift", "--sdk", "fake-genai==9.0.0", "--schema", str(bad)]) == 2
     assert "bad.yaml" in capsys.readouterr().err
+
+
+def test_newest_spec_asks_the_registry_clients(monkeypatch):
+    calls = []
+
+    def fake_run(cmd, **kw):
+        calls.append(cmd)
+        if "npm" in cmd[0] or cmd[0].endswith("npm"):
+            return "3.3.0\n"
+        return "google-genai (3.6.1)\nAvailable versions: 3.6.1, 3.6.0\n"
+
+    monkeypatch.setattr(sdk_surface, "_run", fake_run)
+    monkeypatch.setattr(sdk_surface.shutil, "which", lambda name: f"/usr/bin/{name}")
+    assert sdk_surface.newest_spec("python", "google-genai") == "google-genai==3.6.1"
+    assert sdk_surface.newest_spec("node", "@google/genai") == "@google/genai@3.3.0"
+    assert calls[0][1:4] == ["-m", "pip", "index"] and calls[1][1:3] == ["view", "@google/genai"]
