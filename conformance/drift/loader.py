@@ -89,10 +89,12 @@ class OpenApiDocument:
 
 
 def load_openapi(path: str | Path) -> OpenApiDocument:
-    """Read an OpenAPI 3.x (or Swagger-less JSON Schema bundle with ``paths``/``components``) document."""
+    """Read an OpenAPI 3.x document (a local YAML or JSON file)."""
     p = Path(path)
     data = read_structured(p)
-    if not isinstance(data, dict) or not ("openapi" in data or "swagger" in data):
+    if isinstance(data, dict) and "swagger" in data and "openapi" not in data:
+        raise DocumentError(f"{p}: Swagger {data['swagger']} is not supported (OpenAPI 3.x only; convert it first)")
+    if not isinstance(data, dict) or "openapi" not in data:
         raise DocumentError(f"{p}: not an OpenAPI document (no top-level 'openapi' field)")
     if not isinstance(data.get("paths", {}), Mapping) or not isinstance(data.get("components", {}), Mapping):
         raise DocumentError(f"{p}: 'paths' and 'components' must be mappings")

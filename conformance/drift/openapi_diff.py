@@ -510,8 +510,8 @@ class _Differ:
 
     def union(self, old_m: list, new_m: list, disc: str | None, direction: str, loc: str, pair: tuple | None,
               pre: str, cid: str) -> None:
-        old_k = {self._member_key(self.old, m, disc): m for m in old_m}
-        new_k = {self._member_key(self.new, m, disc): m for m in new_m}
+        old_k = _keyed([(self._member_key(self.old, m, disc), m) for m in old_m])
+        new_k = _keyed([(self._member_key(self.new, m, disc), m) for m in new_m])
         for key, m in new_k.items():
             if key not in old_k:
                 self.add(f"{pre}-{cid}-added", direction, loc, f"added the member {_label(self.new, m, key)}",
@@ -536,6 +536,17 @@ def _union_text(doc: OpenApiDocument, schema: Mapping) -> str:
     members = schema.get("oneOf") or schema.get("anyOf") or []
     names = [doc.resolve(m)[1] or _tset(_types(doc.resolve(m)[0] or {})) for m in members]
     return f"one of {', '.join(str(n) for n in names)}"
+
+
+def _keyed(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Members by key; members that share a key (two inline objects) are told apart by their order."""
+    out: dict[str, Any] = {}
+    for key, member in pairs:
+        k, n = key, 2
+        while k in out:
+            k, n = f"{key}#{n}", n + 1
+        out[k] = member
+    return out
 
 
 def _label(doc: OpenApiDocument, member: Any, key: str) -> str:

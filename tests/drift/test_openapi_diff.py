@@ -245,6 +245,13 @@ def test_changes_in_a_shared_component_are_reported_once_with_their_operations(t
     assert all(c.operations == {"POST /things"} for c in changes)
 
 
+def test_inline_members_with_the_same_type_are_kept_apart(tmp_path):
+    two = {"oneOf": [obj({"a": S}), obj({"b": S})]}
+    two_changed = {"oneOf": [obj({"a": S}), obj({"b": {"type": "integer"}})]}
+    changes = _diff(tmp_path, document(res=obj({"u": two})), document(res=obj({"u": two_changed})))
+    assert [c.id for c in changes] == ["response-property-type-changed"]
+
+
 def test_recursive_schema_terminates(tmp_path):
     node = obj({"child": {"$ref": "#/components/schemas/Node"}, "v": S})
     node2 = obj({"child": {"$ref": "#/components/schemas/Node"}, "v": {"type": "integer"}})
@@ -286,7 +293,7 @@ def test_compatible_only_exits_0(tmp_path):
     assert main(["schema", "diff", str(old), str(new)]) == 0
 
 
-@pytest.mark.parametrize("content", ["{not json", "a: [1", "just: a mapping\n", "- a list\n"])
+@pytest.mark.parametrize("content", ["{not json", "a: [1", "just: a mapping\n", "- a list\n", "swagger: '2.0'\n"])
 def test_unreadable_input_exits_2_with_one_line(tmp_path, capsys, content):
     bad = tmp_path / ("bad.json" if content.startswith("{") else "bad.yaml")
     bad.write_text(content)
