@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.sse import SSEParser, parse_sse
+from conformance.sse import RawFrames, SSEParser, parse_sse
 
 TRANSCRIPT = (
     b": heartbeat\r\n"
@@ -155,3 +155,20 @@ def test_a_frame_longer_than_the_buffer_limit_is_parsed_line_by_line():
         got += parser.close()
         ref, comments = _reference(data)
         assert [(e.data, e.event, e.id, e.retry, e.last_event_id) for e in got] == ref and parser.comments == comments
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([b"event: step.delta\ndata: {\"a\":1}", b"event: x\ndata: y", b"data: z",
+                                 b"event: e\nid: 3\ndata: w", b": ping", b"event: \xc3\xa9\ndata: \xff"]), max_size=30),
+       st.lists(st.integers(min_value=0, max_value=3000), max_size=12))
+def test_feed_raw_gives_the_events_feed_gives(frames, cuts):
+    data = b"\n\n".join(frames) + (b"\n\n" if frames else b"")
+    plain = SSEParser()
+    raw = SSEParser()
+    expected, got = [], []
+    for chunk in _chunks(data, cuts):
+        expected += plain.feed(chunk)
+        for item in raw.feed_raw(chunk):
+            got += item.events() if isinstance(item, RawFrames) else [item]
+    assert got == expected
+    assert raw.close() == plain.close() and raw.comments == plain.comments

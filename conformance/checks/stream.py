@@ -30,7 +30,7 @@ import orjson
 from ..profiles import PROFILES
 from ..rules import Violation, violation
 from ..schema import SchemaSet
-from ..sse import SSEEvent, SSEParser
+from ..sse import RawFrames, SSEEvent, SSEParser
 from .assembly import OPAQUE, BlockAssembler, canonical, first_difference, model_items
 from .payload import check_item, check_partial_interaction, check_usage, schema_violations, short
 
@@ -112,6 +112,7 @@ class StreamChecker:
         self._fast: dict[str, tuple] = {}
         #: delta type -> (a validator for a list of such events, plain text only for text merges; merge mode)
         self._batch: dict[str, tuple] = {}
+        self._delta_name = self.grammar.block_delta.encode()
         self._lifecycle_override = {"interaction": {"type": "object"}}
         if content_type is not None:
             self.check_content_type(content_type)
@@ -151,9 +152,15 @@ class StreamChecker:
         or any delta with anything off, goes through :meth:`feed_event`, the
         general path that reports what is wrong.
         """
-        frames = self._parser.feed(chunk)
-        if not frames:
-            return
+        items = self._parser.feed_raw(chunk)
+        raw = items.pop() if items and type(items[-1]) is RawFrames else None
+        if items:
+            self._feed_events(items)
+        if raw is not None:
+            self._feed_raw(raw)
+
+    def _feed_events(self, frames: list[SSEEvent]) -> None:
+        """Decoded frames (a chunk with frames of other shapes): runs of deltas as batches, the rest one by one."""
         if len(frames) < BATCH_MIN:
             self._feed_frames(frames)
             return
@@ -164,7 +171,7 @@ class StreamChecker:
         for k in others:
             if k - pos >= BATCH_MIN:
                 run = frames[pos:k]
-                if not self._feed_batch(run):
+                if not self._feed_batch("[" + ",".join([frame[0] for frame in run]) + "]"):
                     self._feed_frames(run)
             elif k > pos:
                 self._feed_frames(frames[pos:k])
@@ -172,13 +179,30 @@ class StreamChecker:
                 self._feed_frames(frames[k:k + 1])
             pos = k + 1
 
-    def _feed_batch(self, run: list[SSEEvent]) -> bool:
+    def _feed_raw(self, raw: RawFrames) -> None:
+        """Frames of the usual shape, undecoded: runs of deltas as batches, the rest frame by frame."""
+        names = raw.names
+        delta_name = self._delta_name
+        others = [k for k, name in enumerate(names) if name != delta_name]
+        others.append(len(names))
+        pos = 0
+        for k in others:
+            if k - pos >= BATCH_MIN:
+                if not self._feed_batch(b"[" + b",".join(raw.datas[pos:k]) + b"]"):
+                    self._feed_frames(raw.events(pos, k))
+            elif k > pos:
+                self._feed_frames(raw.events(pos, k))
+            if k < len(names):
+                self._feed_frames(raw.events(k, k + 1))
+            pos = k + 1
+
+    def _feed_batch(self, payload: bytes | str) -> bool:
         """A run of delta frames for one open block, all valid and fresh: one parse, one Rust validation call,
         one text append. Returns False, having changed nothing, when any of that does not hold."""
         if self._terminal is not None or not self._n:
             return False
         try:
-            events = orjson.loads("[" + ",".join([frame[0] for frame in run]) + "]")
+            events = orjson.loads(payload)  # the run's data, joined into one JSON array
         except orjson.JSONDecodeError:
             return False
         first = events[0]
