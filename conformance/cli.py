@@ -19,7 +19,7 @@ from . import __version__
 from .profiles import DEFAULT_REVISION, PROFILES, UnknownRevisionError, get_profile
 from .rules import RULES, Violation
 from .schema import SchemaLoadError, SchemaSet, infer_revision, load_document
-from .strictness import Strictness
+from .strictness import Strictness, strict_help
 
 #: modules that add a subcommand, in help order
 _SUBCOMMANDS = (
@@ -46,8 +46,7 @@ def add_profile_options(parser: argparse.ArgumentParser, *, multi: bool = False)
                         help="an OpenAPI document (JSON or YAML) to validate against instead of the authored one, "
                              "e.g. the official download")
     parser.add_argument("--strict", action="append", default=[], metavar="KEY=VALUE",
-                        help="strictness options: error_code=any|string|integer, object_field=should|ignore, "
-                             "done_frame=allow|forbid, unknown_types=should|ignore")
+                        help=f"strictness options: {strict_help()} (docs/forward-compatibility.md)")
 
 
 def schemas_from_args(args: argparse.Namespace, revision: str | None = None) -> SchemaSet:

@@ -81,8 +81,16 @@ _CATALOGUE: tuple[Rule, ...] = (
        "Every SSE event validates against its event schema; lifecycle events and block starts as partial objects.",
        "[L][N] InteractionSseEvent; FACTS §5, §8"),
     _r("schema.type.known", "SHOULD",
-       "Every content/step/delta/event type is one the revision defines (unknown types are forward-compatible additions).",
-       "[L][N] discriminator unions"),
+       "Every content/step/delta/event type in a server's answer is one the profile defines (unknown types are forward-compatible additions).",
+       "[L][N] discriminator unions; FACTS §9; strictness option unknown_types (should|must|ignore)"),
+    _r("schema.value.known", "SHOULD",
+       "Every enum value in a server's answer (a status, a mime type, a tier) is one the profile defines; a known value spelled differently is wrong, not new.",
+       "FACTS §9 (enums widen inside one revision); strictness option unknown_values (should|must|ignore)",
+       fault=False),
+    _r("schema.field.known", "SHOULD",
+       "Every field of an object the profile describes, in a server's answer, is one the profile declares.",
+       "FACTS §8, §9 (fields added inside one revision); strictness option unknown_fields (should|must|ignore)",
+       fault=False),
     _r("schema.delete.empty-object", "MUST",
        "A successful DELETE answers 200 with an empty JSON object {}.",
        "[L][N] DELETE /interactions/{id}; FACTS §1"),
@@ -110,8 +118,8 @@ _CATALOGUE: tuple[Rule, ...] = (
        "A create request names exactly one of model or agent; a server rejects both or neither with 400.",
        "[L][N] oneOf model/agent params; FACTS §6.1", party="both"),
     _r("request.input.required", "MUST",
-       "A create request carries input; a server rejects a request without it with 400.",
-       "[L][N] required: input; FACTS §2", party="both"),
+       "A create request carries input (except a continuation hop: continuation_token + previous_interaction_id); a server rejects a request without it with 400.",
+       "[L][N] required: input; FACTS §2, §9 (continuation)", party="both"),
     _r("request.store-false.no-background", "MUST",
        "store=false cannot be combined with background=true; a server rejects it with 400.",
        "[OV][SK]; FACTS §6.3", party="both"),
@@ -119,8 +127,8 @@ _CATALOGUE: tuple[Rule, ...] = (
        "An interaction created with store=false cannot be named as previous_interaction_id.",
        "[OV][SK]; FACTS §6.3", party="both"),
     _r("request.agent.background", "MUST",
-       "An agent interaction is created with background=true; a server rejects a foreground agent call.",
-       "[DR][SK]; FACTS §6.4", party="both"),
+       "A Deep Research agent interaction is created with background=true; a server rejects a foreground one (other agents, e.g. antigravity, may run without).",
+       "[DR][SK]; FACTS §6.4, §9 (antigravity docs run without background)", party="both"),
     _r("request.config.matches-kind", "MUST",
        "generation_config goes only with model calls and agent_config only with agent calls.",
        "[L][N] params variants; FACTS §6.1", party="both"),
@@ -149,6 +157,9 @@ _CATALOGUE: tuple[Rule, ...] = (
     _r("stream.framing.json-data", "MUST",
        "Every SSE frame's data is one JSON object.",
        "[ST]; FACTS §5; strictness option done_frame"),
+    _r("stream.framing.bare-json", "MUST",
+       "Every line of a stream is SSE framing (event:, data:, id:, retry:, a comment or blank); a bare JSON line (how a mid-stream refusal has been seen) is not an event.",
+       "[ST]; FACTS §9 (js-genai#1973)"),
     _r("stream.framing.done-frame", "SHOULD",
        "No trailing 'data: [DONE]' frame follows the terminal event (seen in later doc copies; configurable).",
        "FACTS §5 discrepancies; strictness option done_frame", fault=False),
@@ -199,8 +210,8 @@ _CATALOGUE: tuple[Rule, ...] = (
        "FACTS §5 (completion event omits outputs/steps), §6.8"),
     # --- lifecycle: the status machine over observations ---------------------------------------
     _r("lifecycle.status.known", "MUST",
-       "status is one of the revision's statuses.",
-       "[L][N] status enum; FACTS §3"),
+       "status is one of the revision's statuses, or a new value spelled like one (schema.value.known); a known status in another spelling (IN_PROGRESS) or an empty one is wrong.",
+       "[L][N] status enum; FACTS §3, §9"),
     _r("lifecycle.transition.legal", "MUST",
        "Successive observations of one interaction show only legal status transitions.",
        "[L][N]; FACTS §3, §6.5"),
@@ -265,6 +276,33 @@ _CATALOGUE: tuple[Rule, ...] = (
     _r("revision.header.honoured", "MUST",
        "The answer's shape follows the Api-Revision header (steps for 2026-05-20, outputs for 2026-05-07).",
        "[BC]; FACTS §1, §6.12"),
+    _r("revision.legacy.retired", "MUST",
+       "A server that has retired the legacy revision (the live API since 2026-06-08) answers a legacy request with 400 invalid_request saying it is no longer supported.",
+       "FACTS §9 (legacy removed from the live API)", fault=False, revisions=("legacy",)),
+    # --- continuation: long answers paused and continued in hops (newer SDK typings) ---------------
+    _r("continuation.paused.token", "MUST",
+       "An interaction with status requires_continuation carries a non-empty continuation_token (resource and completion event).",
+       "[PY361][JS330] Interaction.continuation_token; FACTS §9", fault=False, revisions=("2026-05-20",)),
+    _r("continuation.hop.shape", "MUST",
+       "A continuation hop sends continuation_token with previous_interaction_id = the paused interaction and no input (with store=false: the original input and no previous_interaction_id).",
+       "[PY361] _interactions_continuation; FACTS §9", party="client", fault=False, revisions=("2026-05-20",)),
+    _r("continuation.hop.token-matches", "MUST",
+       "A hop's continuation_token is the one its previous interaction carried, and that interaction is paused (requires_continuation).",
+       "[PY361] _interactions_continuation; FACTS §9", party="client", fault=False, revisions=("2026-05-20",)),
+    _r("continuation.chain.terminal", "MUST",
+       "A server accepts a well-formed hop, and a chain of hops ends in a terminal status.",
+       "[PY361][JS330] automatic continuation; FACTS §9", fault=False, revisions=("2026-05-20",)),
+    _r("continuation.chain.text-adds-up", "MUST",
+       "The text of all hops of a continued answer, joined in order, is the whole answer (nothing lost, nothing repeated).",
+       "[PY361] merge of hop steps; FACTS §9", fault=False, revisions=("2026-05-20",)),
+    # --- thought: signatures that carry reasoning across turns ----------------------------------------
+    _r("thought.signature.present", "MUST",
+       "A thought step a server produces (assembled from a stream, or in a resource) carries a non-empty signature.",
+       "[SK]; FACTS §4, §9 (js-genai#1735)", revisions=("2026-05-20",)),
+    _r("thought.signature.sent-back", "MUST",
+       "A client that sends a thought step back in input keeps its non-empty signature.",
+       "[SK]; FACTS §9 (js-genai#1735: unsigned thought breaks tool-call continuation)", party="client",
+       fault=False, revisions=("2026-05-20",)),
 )
 
 
@@ -343,6 +381,8 @@ class Violation:
     expected: str | None = None
     observed: str | None = None
     evidence: dict = field(default_factory=dict)
+    #: set only by the forward-compatibility policy (``--strict unknown_*=must`` raises a SHOULD rule)
+    level_override: Level | None = None
 
     @property
     def rule(self) -> Rule:
@@ -350,7 +390,7 @@ class Violation:
 
     @property
     def level(self) -> Level:
-        return RULES[self.rule_id].level
+        return self.level_override or RULES[self.rule_id].level
 
     def __str__(self) -> str:
         where = f" at {self.location}" if self.location else ""

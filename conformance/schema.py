@@ -19,6 +19,14 @@ whichever document is loaded (ours from ``schemas/`` or a user's
 * Profile patches: statuses from newer typings, the ``error.code``
   string-or-integer choice (strictness), the undeclared ``object`` field.
 
+Forward compatibility (docs/forward-compatibility.md): every failure is
+classified, so the checks can treat *new* things differently from *wrong*
+ones. An unknown discriminator value is ``unknown="type"``; a string that is
+not in an enum, and is not a known value spelled differently, is
+``unknown="value"``; a property the document does not declare is found by a
+second, *closed* compilation of the same schemas (``unevaluatedProperties:
+false`` on every declared object) and is ``unknown="field"``.
+
 Validators are compiled lazily with jsonschema-rs (Rust; about 0.2 µs for a
 small event, which the stream benchmark needs) and cached per component.
 """
@@ -49,11 +57,20 @@ class SchemaLoadError(ValueError):
 
 @dataclass(frozen=True)
 class SchemaError:
-    """One JSON Schema failure: where in the instance, what went wrong, and whether it is an unknown-type case."""
+    """One JSON Schema failure: where in the instance, what went wrong, and whether it is something *new*.
+
+    ``unknown`` is ``"type"`` (a discriminator value the document lacks), ``"value"`` (a string outside
+    an enum that is not a known value in another spelling), ``"field"`` (an undeclared property), or
+    None for a plain failure (a known thing with the wrong type or shape).
+    """
 
     path: str
     message: str
-    unknown_type: bool = False
+    unknown: str | None = None
+
+    @property
+    def unknown_type(self) -> bool:
+        return self.unknown == "type"
 
 
 @lru_cache(maxsize=16)
@@ -160,6 +177,7 @@ class SchemaSet:
         self._patch(raw)
         self._schemas: dict[str, Any] = {name: _rewrite(s, raw) for name, s in raw.items()}
         self._cache: dict[tuple, Any] = {}
+        self._closed: dict[str, Any] | None = None
         missing = [c for c in self.required_components() if c not in self._schemas]
         if missing:
             raise SchemaLoadError(
@@ -201,21 +219,24 @@ class SchemaSet:
     def component(self, component: str) -> Mapping:
         return self._schemas[component]
 
-    def _compile(self, component: str, required: tuple[str, ...] | None, override: tuple) -> Any:
-        key = (component, required, override)
+    def _compile(self, component: str, required: tuple[str, ...] | None, override: tuple,
+                 closed: bool = False) -> Any:
+        key = (component, required, override, closed)
         compiled = self._cache.get(key)
         if compiled is not None:
             return compiled
         if component not in self._schemas:
             raise SchemaLoadError(f"schema {self.path} has no component {component!r}")
-        schemas = self._schemas
+        if closed and self._closed is None:
+            self._closed = {name: _close(s) for name, s in self._schemas.items()}
+        schemas = self._closed if closed else self._schemas
         target = component
         if required is not None or override:
             derived = copy.deepcopy(schemas[component])
             if required is not None:
                 derived["required"] = [r for r in derived.get("required", []) if r in required]
             for prop, sub in override:
-                derived.setdefault("properties", {})[prop] = json.loads(sub)
+                derived.setdefault("properties", {})[prop] = _close(json.loads(sub)) if closed else json.loads(sub)
             target = f"__iconf_derived_{len(self._cache)}"
             schemas = {**schemas, target: derived}
         root = {"components": {"schemas": schemas}, "$ref": _REF_PREFIX + target}
@@ -259,7 +280,28 @@ class SchemaSet:
         out = []
         for err in compiled.iter_errors(instance):
             pointer = base + "".join(f"/{part}" for part in err.instance_path)
-            out.append(SchemaError(pointer or "/", err.message, _is_known_type_guard(root, err.schema_path)))
+            if _is_known_type_guard(root, err.schema_path):
+                unknown: str | None = "type"
+            else:
+                unknown = "value" if _is_new_value(err) else None
+            out.append(SchemaError(pointer or "/", err.message, unknown))
+        return out
+
+    def unknown_fields(self, component: str, instance: Any, *, required: Iterable[str] | None = None,
+                       override: Mapping[str, Any] | None = None, base: str = "") -> list[SchemaError]:
+        """Properties of ``instance`` the document does not declare (one error per object, naming them).
+
+        Only objects the document describes with ``properties`` are closed; free-form maps
+        (``additionalProperties``) and objects without declared properties stay open.
+        """
+        compiled, _ = self._compile(component, _key(required), _okey(override), closed=True)
+        out = []
+        for err in compiled.iter_errors(instance):
+            if err.kind.name != "unevaluatedProperties":
+                continue
+            pointer = base + "".join(f"/{part}" for part in err.instance_path)
+            names = ", ".join(repr(n) for n in err.kind.as_dict().get("unexpected", []))
+            out.append(SchemaError(pointer or "/", f"undeclared field(s) {names}", "field"))
         return out
 
 
@@ -271,6 +313,30 @@ def _okey(override: Mapping[str, Any] | None) -> tuple:
     if not override:
         return ()
     return tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in override.items()))
+
+
+def _close(node: Any) -> Any:
+    """A copy where every object with declared ``properties`` (and no ``additionalProperties``) is closed."""
+    if isinstance(node, list):
+        return [_close(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("$comment") == _KNOWN_TYPE_MARK:
+        return node  # the discriminator guard looks at one property only
+    out = {k: (_close(v) if k not in ("properties", "if") else
+               v if k == "if" else {p: _close(s) for p, s in v.items()}) for k, v in node.items()}
+    if isinstance(node.get("properties"), dict) and "additionalProperties" not in node:
+        out["unevaluatedProperties"] = False
+    return out
+
+
+def _is_new_value(err: Any) -> bool:
+    """An enum miss by a string that is not a known value in another spelling (``IN_PROGRESS``)."""
+    if err.kind.name != "enum" or not isinstance(err.instance, str) or not err.instance:
+        return False
+    folded = err.instance.casefold().replace("-", "_")
+    options = err.kind.as_dict().get("options") or []
+    return not any(isinstance(o, str) and o.casefold().replace("-", "_") == folded for o in options)
 
 
 def _is_known_type_guard(root: Mapping, schema_path: Iterable) -> bool:

@@ -5,7 +5,9 @@ wrong: lines end in LF, CRLF or a lone CR (a CRLF may be split across two
 chunks), ``data:`` lines of one event join with ``\\n``, a single space after
 the colon is dropped, lines starting with ``:`` are comments (heartbeats),
 ``id:`` sets the last event id, ``retry:`` takes digits only, and a blank line
-dispatches. Memory is bounded by the longest line (plus 64 KiB), not the stream.
+dispatches. A line that is a bare JSON value (no field name: how a mid-stream
+refusal has been seen) is ignored as the spec says, but kept in ``stray`` so a
+checker can report it. Memory is bounded by the longest line (plus 64 KiB), not the stream.
 
 Written by hand (rather than httpx-sse) because the checker needs what a
 client library hides: the raw ``event:`` field, whether ``id:`` was present
@@ -69,7 +71,7 @@ class SSEParser:
     """Feed it chunks with :meth:`feed`; call :meth:`close` at end of stream."""
 
     __slots__ = ("_buf", "_pending_cr", "_mid", "_data", "_event", "_id", "_retry", "_last_id", "_count",
-                 "comments")
+                 "comments", "stray")
 
     def __init__(self) -> None:
         self._buf = b""
@@ -84,6 +86,8 @@ class SSEParser:
         self._count = 0
         #: number of comment lines seen (heartbeats)
         self.comments = 0
+        #: (events dispatched before it, the line) for lines that look like bare JSON; the reader drains it
+        self.stray: list[tuple[int, str]] = []
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         """Events completed by ``chunk`` (see :meth:`_feed`)."""
@@ -215,6 +219,8 @@ class SSEParser:
         elif name == b"retry":
             if value.isdigit():
                 self._retry = int(value)
+        elif name[:1] in (b"{", b"[") and len(self.stray) < 16:
+            self.stray.append((self._count, line[:2000].decode("utf-8", "replace")))
         # any other field name is ignored, as the spec says
 
 

@@ -65,6 +65,9 @@ ADDED_PROPERTIES: dict[str, dict[str, Any]] = {
     "Interaction": {"object": {"type": "string", "enum": ["interaction"]}},
     "Error": {"status": {"type": "string"}},
     **{ev: {"metadata": {"type": "object"}} for ev in _EVENTS},
+    # the result delta requires `result`, so an assembled file_search_result step carries it
+    "FileSearchResultStep": {"result": {"type": "array",
+                                        "items": {"$ref": "#/components/schemas/FileSearchResult"}}},
     # step.delta metadata is typed by the newer SDKs: {total_usage: Usage} (API-FACTS §9)
     "StepDelta": {"metadata": {"type": "object",
                                "properties": {"total_usage": {"$ref": "#/components/schemas/Usage"}}}},

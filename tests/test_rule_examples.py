@@ -23,8 +23,11 @@ from conformance.checks import (
     check_headers,
     check_interaction,
     check_request,
+    check_continuation_chain,
     check_stream_bytes,
     compare_with_resource,
+    hop_accepted,
+    legacy_retired,
 )
 from conformance.checks import behaviour as b
 from conformance.profiles import get_profile
@@ -95,6 +98,21 @@ def ex_schema_type_known(s, bad):
     body = _created(p)
     if bad:
         body[p.items_field].append({"type": "hologram", "data": "x"})
+    return check_interaction(s, body)
+
+
+def ex_schema_value_known(s, bad):
+    body = _created(s.profile)
+    body["role"] = "model"
+    body["usage"] = dict(body["usage"], output_tokens_by_modality=[{"modality": "hologram" if bad else "text",
+                                                                    "tokens": 1}])
+    return check_interaction(s, body)
+
+
+def ex_schema_field_known(s, bad):
+    body = _created(s.profile)
+    if bad:
+        body["sparkle_level"] = 3
     return check_interaction(s, body)
 
 
@@ -206,6 +224,15 @@ def ex_stream_framing_json_data(s, bad):
     def mutate(p, events):
         data = S.to_bytes(events)
         return data.replace(b"data: {", b"data: {{", 1) if bad else data
+    return _stream(s, mutate)
+
+
+def ex_stream_framing_bare_json(s, bad):
+    def mutate(p, events):
+        data = S.to_bytes(events[:4])
+        if bad:  # how a mid-stream refusal has been seen (js-genai#1973)
+            data += b'{"error": {"code": "prohibited_content", "message": "refused"}}\n\n'
+        return data + S.to_bytes(events[4:])
     return _stream(s, mutate)
 
 
@@ -347,7 +374,8 @@ def _observe(p, statuses, **kw):
 
 
 def ex_lifecycle_status_known(s, bad):
-    return _observe(s.profile, ["in_progress", "finished" if bad else "completed"])
+    # "COMPLETED" is a known status misspelt (wrong); a new lower-case value would be schema.value.known
+    return _observe(s.profile, ["in_progress", "COMPLETED" if bad else "completed"])
 
 
 def ex_lifecycle_transition_legal(s, bad):
@@ -464,6 +492,70 @@ def ex_revision_header_honoured(s, bad):
         body[other] = body.pop(p.items_field)
     return [v for v in check_exchange(s, Exchange("GET", "/v1beta/interactions/v1_abc", status=200, response_body=body))
             if v.rule_id == "revision.header.honoured"]
+
+
+def ex_revision_legacy_retired(s, bad):
+    if bad:
+        return legacy_retired(200, _created(s.profile))
+    return legacy_retired(400, {"error": {"code": "invalid_request",
+                                          "message": "The legacy Interactions API schema is no longer supported."}})
+
+
+def _paused(p, token="tok_1", iid="v1_paused"):
+    body = S.resource(p, [S.text_item(p, "The first half ")], status="requires_continuation", iid=iid)
+    if token is not None:
+        body["continuation_token"] = token
+    return body
+
+
+def ex_continuation_paused_token(s, bad):
+    return check_interaction(s, _paused(s.profile, None if bad else "tok_1"))
+
+
+def ex_continuation_hop_shape(s, bad):
+    body = {"model": "gemini-3-flash-preview", "previous_interaction_id": "v1_paused", "continuation_token": "tok_1"}
+    if bad:
+        body["input"] = "Hello"
+    return check_request(s, body)
+
+
+def ex_continuation_hop_token_matches(s, bad):
+    state = ConversationState()
+    state.record(_paused(s.profile))
+    body = {"model": "gemini-3-flash-preview", "previous_interaction_id": "v1_paused",
+            "continuation_token": "tok_other" if bad else "tok_1"}
+    return check_request(s, body, state=state)
+
+
+def ex_continuation_chain_terminal(s, bad):
+    p = s.profile
+    last = S.resource(p, [S.text_item(p, "and the rest.")], status="in_progress" if bad else "completed")
+    return check_continuation_chain(p, [_paused(p), last]) + hop_accepted(400 if bad else 200, {})
+
+
+def ex_continuation_chain_text_adds_up(s, bad):
+    p = s.profile
+    last = S.resource(p, [S.text_item(p, "the rest." if bad else "and the rest.")])
+    return check_continuation_chain(p, [_paused(p), last], whole_text="The first half and the rest.")
+
+
+def ex_thought_signature_present(s, bad):
+    p = s.profile
+    thought = S.thought_item(p)
+    if bad:
+        del thought["signature"]
+    return check_interaction(s, S.resource(p, [thought, S.text_item(p, "Hi")]))
+
+
+def ex_thought_signature_sent_back(s, bad):
+    p = s.profile
+    thought = S.thought_item(p)
+    if bad:
+        thought["signature"] = ""
+    steps = [{"type": "user_input", "content": [{"type": "text", "text": "Weather?"}]}, thought,
+             S.function_call_item(p),
+             {"type": "function_result", "call_id": "call_1", "name": "get_weather", "result": {"t": 21}}]
+    return check_request(s, _req(p, input=steps))
 
 
 EXAMPLES: dict[str, Check] = {

@@ -5,6 +5,7 @@ proxy and the CLI feed these.
 """
 
 from .assembly import canonical, first_difference
+from .continuation import check_continuation_chain, hop_accepted, hop_text
 from .document import KINDS, detect_kind, validate_document
 from .exchange import Exchange, check_exchange, classify_path
 from .lifecycle import LifecycleTracker
@@ -16,6 +17,7 @@ from .payload import (
     check_partial_interaction,
 )
 from .request import ConversationState, applicable, check_get_params, check_headers, check_request
+from .revision import legacy_retired
 from .stream import StreamChecker, StreamResult, check_stream_bytes, compare_with_resource
 
 __all__ = [
@@ -26,4 +28,5 @@ __all__ = [
     "ConversationState", "applicable", "check_get_params", "check_headers", "check_request",
     "StreamChecker", "StreamResult", "check_stream_bytes", "compare_with_resource",
     "canonical", "first_difference",
+    "check_continuation_chain", "hop_accepted", "hop_text", "legacy_retired",
 ]

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from ..profiles import Profile
 from ..rules import Violation, violation
+from .payload import status_violations
 
 __all__ = ["LifecycleTracker", "parse_time"]
 
@@ -61,8 +62,7 @@ class LifecycleTracker:
         status = interaction.get("status")
         if isinstance(status, str):
             if not machine.known(status):
-                out.append(violation("lifecycle.status.known", f"unknown status {status!r}", location=f"{where}/status",
-                                     expected=", ".join(sorted(machine.statuses)), observed=status))
+                out += status_violations(self.profile, status, location=f"{where}/status")
             elif self._status is not None and status != self._status:
                 if machine.is_terminal(self._status):
                     out.append(violation(

@@ -16,9 +16,22 @@ from ..rules import RULES, Violation, violation
 from ..schema import SchemaSet
 from .payload import schema_violations, short
 
-__all__ = ["ConversationState", "check_request", "check_get_params", "check_headers", "applicable", "AGENT_PREFIXES"]
+__all__ = ["ConversationState", "check_request", "check_get_params", "check_headers", "applicable", "AGENT_PREFIXES",
+           "needs_background", "is_continuation_hop"]
 
+#: agents that must run in the background (Deep Research); the antigravity agents' docs run them without
 AGENT_PREFIXES = ("deep-research",)
+
+
+def needs_background(agent: Any) -> bool:
+    """``request.agent.background`` applies to this agent name (FACTS §6.4, §9)."""
+    return isinstance(agent, str) and agent.startswith(AGENT_PREFIXES)
+
+
+def is_continuation_hop(body: Mapping) -> bool:
+    """A create request that continues a paused interaction (it carries a continuation_token)."""
+    token = body.get("continuation_token")
+    return isinstance(token, str) and bool(token)
 
 #: required-property errors the semantic rules already name
 _SEMANTIC_REQUIRED = {'"model" is a required property', '"agent" is a required property',
@@ -30,6 +43,8 @@ class _Known:
     store: bool = True
     calls: set[str] = field(default_factory=set)
     deleted: bool = False
+    status: str | None = None
+    continuation_token: str | None = None
 
 
 class ConversationState:
@@ -44,6 +59,10 @@ class ConversationState:
             return
         known = self._known.setdefault(iid, _Known(store=store))
         known.store = store
+        if isinstance(interaction.get("status"), str):
+            known.status = interaction["status"]
+            token = interaction.get("continuation_token")
+            known.continuation_token = token if isinstance(token, str) else None
         for item in _walk_items(interaction.get(items_field)):
             if item.get("type") == "function_call" and isinstance(item.get("id"), str):
                 known.calls.add(item["id"])
@@ -106,13 +125,15 @@ def check_request(schemas: SchemaSet, body: Any, *, state: ConversationState | N
                              "the request names both model and agent" if has_model else "the request names neither model nor agent",
                              location=f"{location}/model", expected="exactly one of model, agent",
                              observed=short({k: body.get(k) for k in ("model", "agent") if k in body})))
-    if "input" not in body:
+    hop = is_continuation_hop(body)
+    if "input" not in body and not (hop and "previous_interaction_id" in body):
         out.append(violation("request.input.required", "the request has no input", location=f"{location}/input",
-                             expected="input", observed="absent"))
+                             expected="input (or, continuing, continuation_token + previous_interaction_id)",
+                             observed="absent"))
     kind = "agent" if has_agent and not has_model else "model"
     component = profile.request_components[kind]
     for v in schema_violations(schemas, component, body, "schema.request.valid", location=location,
-                               what="create request"):
+                               what="create request", answer=False):
         if v.observed not in _SEMANTIC_REQUIRED:
             out.append(v)
     props = schemas.component(component).get("properties", {})
@@ -125,7 +146,7 @@ def check_request(schemas: SchemaSet, body: Any, *, state: ConversationState | N
         out.append(violation("request.store-false.no-background", "store=false is combined with background=true",
                              location=f"{location}/background", expected="background omitted or false with store=false",
                              observed="store=false, background=true"))
-    if has_agent and body.get("background") is not True:
+    if has_agent and needs_background(body.get("agent")) and body.get("background") is not True:
         out.append(violation("request.agent.background", "an agent interaction is created without background=true",
                              location=f"{location}/background", expected="background: true",
                              observed=short(body.get("background"))))
@@ -146,7 +167,54 @@ def check_request(schemas: SchemaSet, body: Any, *, state: ConversationState | N
         out.append(violation("request.response-format.mime-type", "response_format is sent without response_mime_type",
                              location=f"{location}/response_mime_type", expected="application/json", observed="absent"))
     out += _previous_rules(body, state, location)
+    if hop:
+        out += _continuation_rules(body, state, location)
+    out += _thoughts_sent_back(body, location)
     return applicable(out, profile.name)
+
+
+def _continuation_rules(body: Mapping, state: ConversationState | None, location: str) -> list[Violation]:
+    """A continuation hop's shape and token (the SDKs' automatic continuation, FACTS §9)."""
+    out: list[Violation] = []
+    prev = body.get("previous_interaction_id")
+    has_input = "input" in body
+    if body.get("store") is False:
+        if prev is not None or not has_input:
+            out.append(violation("continuation.hop.shape", "a store=false hop resends the original input and names "
+                                 "no previous interaction (nothing was stored)", location=f"{location}/input",
+                                 expected="input, no previous_interaction_id",
+                                 observed=f"input {'present' if has_input else 'absent'}, "
+                                          f"previous_interaction_id {short(prev)}"))
+        return out
+    if prev is None or has_input:
+        out.append(violation("continuation.hop.shape", "a continuation hop names the paused interaction as "
+                             "previous_interaction_id and sends no input", location=f"{location}/input",
+                             expected="previous_interaction_id, no input",
+                             observed=f"input {'present' if has_input else 'absent'}, "
+                                      f"previous_interaction_id {short(prev)}"))
+    known = state.get(prev) if state is not None and isinstance(prev, str) else None
+    if known is not None and known.status is not None:
+        token = body.get("continuation_token")
+        if known.status != "requires_continuation" or known.continuation_token != token:
+            out.append(violation("continuation.hop.token-matches",
+                                 f"the hop's continuation_token is not the one {prev!r} carried "
+                                 f"(status {known.status})", location=f"{location}/continuation_token",
+                                 expected=f"{short(known.continuation_token)} from a requires_continuation interaction",
+                                 observed=short(token)))
+    return out
+
+
+def _thoughts_sent_back(body: Mapping, location: str) -> list[Violation]:
+    """``thought.signature.sent-back``: thought steps in input keep their signature (js-genai#1735)."""
+    for item in _walk_items(body.get("input")):
+        if item.get("type") != "thought":
+            continue
+        signature = item.get("signature")
+        if not (isinstance(signature, str) and signature):
+            return [violation("thought.signature.sent-back", "a thought step is sent back without its signature",
+                              location=f"{location}/input", expected="the signature the server gave",
+                              observed=short(item, 200))]
+    return []
 
 
 def _previous_rules(body: Mapping, state: ConversationState | None, location: str) -> list[Violation]:

@@ -4,7 +4,7 @@ Feed it bytes (``feed``) or parsed events (``feed_event``), then ``finish``.
 It holds O(1) state per open block plus a bounded window of event ids, so a
 stream of any length is checked in flat memory. What it checks, by rule:
 
-* framing: ``stream.framing.json-data``, ``stream.framing.done-frame``,
+* framing: ``stream.framing.json-data``, ``stream.framing.done-frame``, ``stream.framing.bare-json``,
   ``stream.event.name-matches``, ``stream.event.known-type``, ``schema.event.valid``
 * order: ``stream.order.created-first``, ``stream.terminal.exactly-one``,
   ``stream.terminal.last``
@@ -14,6 +14,8 @@ stream of any length is checked in flat memory. What it checks, by rule:
 * identity and status: ``stream.event-id.unique``,
   ``stream.interaction-id.consistent``, ``stream.status.legal-transition``,
   ``lifecycle.status.known``
+* newer typings: ``thought.signature.present`` (assembled thought steps),
+  ``continuation.paused.token`` (a completion paused in requires_continuation)
 
 A resumed stream (``resumed=True``: GET with ``last_event_id``) starts
 mid-grammar, so the opening-event and index-from-zero rules are relaxed.
@@ -32,7 +34,16 @@ from ..rules import Violation, violation
 from ..schema import SchemaSet
 from ..sse import RawFrames, SSEEvent, SSEParser
 from .assembly import OPAQUE, BlockAssembler, canonical, first_difference, model_items
-from .payload import check_item, check_partial_interaction, check_usage, schema_violations, short
+from .payload import (
+    check_item,
+    check_partial_interaction,
+    check_usage,
+    paused_violations,
+    produced_item_violations,
+    schema_violations,
+    short,
+    status_violations,
+)
 
 __all__ = ["StreamChecker", "StreamResult", "check_stream_bytes", "compare_with_resource"]
 
@@ -133,7 +144,7 @@ class StreamChecker:
     def _extend(self, violations: Iterable[Violation], event: Any = None) -> None:
         for v in violations:
             self._report(v.rule_id, v.message, event=event, location=f"{self.location} event[{self._n}]{v.location}",
-                         expected=v.expected, observed=v.observed)
+                         expected=v.expected, observed=v.observed, level_override=v.level_override)
 
     def check_content_type(self, content_type: str) -> None:
         if content_type.split(";", 1)[0].strip().lower() != "text/event-stream":
@@ -153,6 +164,8 @@ class StreamChecker:
         general path that reports what is wrong.
         """
         items = self._parser.feed_raw(chunk)
+        if self._parser.stray:
+            self._on_stray()
         raw = items.pop() if items and type(items[-1]) is RawFrames else None
         if items:
             self._feed_events(items)
@@ -305,6 +318,22 @@ class StreamChecker:
             ready = self._terminal is None and self._n > 0
             seen, old = self._ids_seen, self._ids_old
 
+    def _on_stray(self) -> None:
+        """Bare JSON lines between frames: not events at all, so no client sees them (js-genai#1973)."""
+        for position, line in self._parser.stray:
+            try:
+                value = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                value = None
+            if isinstance(value, dict) and isinstance(value.get("error"), dict):
+                what = "a bare JSON error object outside SSE framing (a mid-stream refusal or failure?)"
+            else:
+                what = "a bare JSON line outside SSE framing"
+            self._report("stream.framing.bare-json", f"{what}; clients ignore it, so the error is lost",
+                         location=f"{self.location} after event[{position}]", event=line[:1000],
+                         expected="event: error + data: {...} (an error event)", observed=line[:200])
+        self._parser.stray.clear()
+
     def _fast_entry(self, dtype: Any) -> tuple | None:
         """One compiled validator per delta type: the delta event envelope with that type's schema in
         place of the 22-branch delta union, so a valid delta costs one Rust call."""
@@ -364,8 +393,10 @@ class StreamChecker:
                              f"not {self.profile.name}", event=event, expected=", ".join(sorted(g.names)), observed=et)
             elif self.schemas.strictness.unknown_types != "ignore":
                 # an event this revision does not define: forward-compatible, so a SHOULD (clients must skip it)
+                level = self.schemas.strictness.policy_level("unknown_types")
                 self._report("schema.type.known", f"event_type {et!r} is not in the {self.profile.name} grammar",
-                             event=event, expected=", ".join(sorted(g.names)), observed=et)
+                             event=event, expected=", ".join(sorted(g.names)), observed=et,
+                             level_override="MUST" if level == "MUST" else None)
             return
         if self._terminal is not None:
             if et in g.terminal:
@@ -505,10 +536,12 @@ class StreamChecker:
             self._report("stream.block.assembled-valid", problem, event=event,
                          expected="a JSON object", observed=short(assembled))
         if block.spec is not None and not block.opaque:
-            for v in check_item(self.schemas, assembled, rule_id="stream.block.assembled-valid"):
+            checked = check_item(self.schemas, assembled, rule_id="stream.block.assembled-valid")
+            checked += produced_item_violations(self.profile, assembled)
+            for v in checked:
                 self._report(v.rule_id, f"assembled block {index}: {v.message}", event=assembled,
                              location=f"{self.location} block[{index}]{v.location}",
-                             expected=v.expected, observed=v.observed)
+                             expected=v.expected, observed=v.observed, level_override=v.level_override)
         if self.keep_items:
             self._items.append(assembled)
 
@@ -517,8 +550,8 @@ class StreamChecker:
             return
         machine = self.profile.status
         if not machine.known(status):
-            self._report("lifecycle.status.known", f"unknown status {status!r}", event=event,
-                         expected=", ".join(sorted(machine.statuses)), observed=status)
+            # a new status is the schema's schema.value.known; a misspelt known one is lifecycle.status.known
+            self._extend(status_violations(self.profile, status), event)
             return
         before = self._status
         if before is not None and not machine.legal(before, status):
@@ -551,6 +584,7 @@ class StreamChecker:
         self._status_to(interaction.get("status"), event)
         if et == self.grammar.completed:
             self._completed = dict(interaction)
+            self._extend(paused_violations(self.profile, interaction, location="/interaction"), event)
             self._extend(check_usage(interaction.get("usage"), location="/interaction/usage"), event)
             if self._open:
                 self._report("stream.block.closed",
@@ -564,6 +598,8 @@ class StreamChecker:
     def finish(self) -> StreamResult:
         for frame in self._parser.close():
             self.feed_event(frame)
+        if self._parser.stray:
+            self._on_stray()
         if self._terminal is None:
             self._report("stream.terminal.exactly-one", "the stream ended without a terminal event",
                          location=f"{self.location} end", expected=f"{self.grammar.completed} or error",

@@ -2,7 +2,7 @@
 
 ``event: <event_type>`` then ``data: <json>`` then a blank line, as the
 streaming page documents. The private keys ``_sse_name`` and ``_raw`` are
-set only by stream faults (perturb.py) to mis-frame an event on purpose.
+and ``_bare`` are set only by stream faults (perturb.py) to mis-frame an event on purpose.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ MEDIA_TYPE = "text/event-stream"
 
 
 def frame(event: dict) -> bytes:
+    if "_bare" in event:  # a JSON line with no SSE field at all (fault stream.framing.bare-json)
+        return orjson.dumps(event["_bare"]) + b"\n\n"
     if "_raw" in event:
         return b"data: " + str(event["_raw"]).encode() + b"\n\n"
     name = event.get("_sse_name", event["event_type"])

@@ -45,6 +45,9 @@ def perturb_stream(evs: list[dict], profile: Profile, faults: ActiveFaults, *, f
         _final_faults(evs, profile, faults)
     if faults.on("stream.framing.json-data"):
         evs.insert(1, {"_raw": "keep-alive"})
+    if faults.on("stream.framing.bare-json"):
+        evs.insert(min(2, len(evs)), {"_bare": {"error": {"code": "prohibited_content",
+                                                          "message": "iconf fault: a refusal outside SSE framing"}}})
     if faults.on("stream.event.name-matches"):
         delta = next((ev for ev in evs if _is(ev, g.block_delta)), None)
         if delta is not None:
@@ -53,7 +56,7 @@ def perturb_stream(evs: list[dict], profile: Profile, faults: ActiveFaults, *, f
             evs[-1]["_sse_name"] = g.status_update
     n = 0
     for ev in evs:
-        if "_raw" not in ev:
+        if "_raw" not in ev and "_bare" not in ev:
             n += 1
             ev["event_id"] = f"evt_{n:04d}"
     if faults.on("stream.event-id.unique") and len(evs) > 1:

@@ -60,7 +60,7 @@ def shown_status(rec: Record, faults: ActiveFaults, view: str) -> str:
 
 
 def _in_progress(status: str, faults: ActiveFaults) -> str:
-    return "running" if status == "in_progress" and faults.on("lifecycle.status.known") else status
+    return "IN_PROGRESS" if status == "in_progress" and faults.on("lifecycle.status.known") else status
 
 
 def _times(rec: Record, faults: ActiveFaults, updated: float | None = None) -> dict:
@@ -89,6 +89,10 @@ def model_items(rec: Record, profile: Profile, faults: ActiveFaults) -> list[dic
     blocks = [] if rec.running else copy.deepcopy(rec.outputs)
     if blocks and faults.on("schema.type.known"):
         blocks.append({"type": UNKNOWN_TYPE})
+    if faults.on("thought.signature.present"):
+        for block in blocks:
+            if block.get("type") == "thought":
+                block.pop("signature", None)
     if profile.items_field == "outputs":
         # (not on structured-output calls, whose text must stay one JSON document)
         if blocks and faults.on("timeline.legacy.outputs-model-only") and not json_schema_of(rec.request)[0]:

@@ -28,9 +28,10 @@ from ..targets import Answer, StreamAnswer, TargetClient
 #: rules every stream check exercises
 STREAM_RULES = tuple(r.id for r in RULES if r.area == "stream" and r.id not in (
     "stream.event-id.resumable", "stream.assembly.matches-resource", "stream.framing.done-frame"))
-STREAM_RULES += ("schema.event.valid", "lifecycle.status.known")
+STREAM_RULES += ("schema.event.valid", "lifecycle.status.known", "thought.signature.present")
 RESOURCE_RULES = ("schema.interaction.valid", "schema.interaction.object-field", "lifecycle.status.known",
-                  "usage.totals.add-up", "schema.type.known", "revision.header.honoured")
+                  "usage.totals.add-up", "schema.type.known", "schema.value.known", "schema.field.known",
+                  "revision.header.honoured", "thought.signature.present", "continuation.paused.token")
 
 
 class Judge:

@@ -189,6 +189,20 @@ def _(c, rev, g):
     assert "keep-alive" in [data for _, data in parse_sse(_stream_raw(c).text) if isinstance(data, str)]
 
 
+@fault("stream.framing.bare-json")
+def _(c, rev, g):
+    lines = _stream_raw(c).text.splitlines()
+    assert any(line.startswith('{"error"') for line in lines)
+
+
+@fault("thought.signature.present")
+def _(c, rev, g):
+    thoughts = [i for i in items_of(c.create("x [iconf: thought]")) if i["type"] == "thought"]
+    assert thoughts and all("signature" not in t for t in thoughts)
+    deltas = [ev["delta"]["type"] for ev in _events(c) if ev["event_type"] == g.block_delta]
+    assert "thought_signature" not in deltas
+
+
 @fault("stream.event.name-matches")
 def _(c, rev, g):
     frames = parse_sse(_stream_raw(c).text)
@@ -294,7 +308,7 @@ def _(c, rev, g):
 @fault("lifecycle.status.known")
 def _(c, rev, g):
     status = c.create("x", background=True)["status"]
-    assert status == "running" and not get_profile(rev).status.known(status)
+    assert status == "IN_PROGRESS" and not get_profile(rev).status.known(status)
 
 
 @fault("lifecycle.transition.legal")
