@@ -55,8 +55,9 @@ class JSON(Response):
         return orjson.dumps(content)
 
 
-def error_response(err: ApiError, faults: ActiveFaults) -> Response:
-    body = err.bare() if faults.on("error.envelope.shape") else err.envelope()
+def error_response(err: ApiError, faults: ActiveFaults, style: str = "string") -> Response:
+    """``err`` in the configured envelope style (``MockConfig.error_code``)."""
+    body = err.bare(style) if faults.on("error.envelope.shape") else err.envelope(style)
     return JSON(body, status_code=err.http_status)
 
 
@@ -136,15 +137,16 @@ class MockApp:
                 except UnknownCaseError as exc:
                     raise invalid(f"Invalid value for header 'X-Iconf-Robustness': {exc}") from None
                 if (early := await self.robustness.before(request, cases)) is not None:
-                    answer = error_response(early, faults)
+                    answer = error_response(early, faults, self.config.error_code)
                     answer.headers.update(getattr(early, "headers", {}))
                     return answer
                 return self.robustness.after(request, await fn(request, ctx), cases, ctx.profile)
             except ApiError as err:
-                return error_response(err, faults)
+                return error_response(err, faults, self.config.error_code)
             except Exception:  # a bug must still answer in the envelope, never with a traceback
                 log.exception("mock server bug")
-                return error_response(ApiError(500, "Internal error in the iconf mock server"), faults)
+                return error_response(ApiError(500, "Internal error in the iconf mock server"), faults,
+                                      self.config.error_code)
         return handler
 
     # --- endpoints ---------------------------------------------------------------------------
@@ -314,7 +316,7 @@ def create_app(config: MockConfig | None = None) -> Starlette:
         else:
             err = ApiError(status, f"No endpoint at {request.url.path} (field 'path'); the Interactions API lives "
                                    f"under /v1beta/interactions and /v1/interactions")
-        return error_response(err, ActiveFaults(config.faults))
+        return error_response(err, ActiveFaults(config.faults), config.error_code)
 
     app = Starlette(routes=routes, exception_handlers={404: http_error, 405: http_error})
     app.state.mock = mock

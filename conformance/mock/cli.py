@@ -15,6 +15,7 @@ import sys
 
 from ..profiles import PROFILES, UnknownRevisionError, get_profile
 from .config import MockConfig
+from .errors import ERROR_CODE_STYLES
 from .faults import FAULTS, UnknownFaultError, validate_fault_ids
 from .limits import Limits
 from .robustness import CASES as ROBUSTNESS_CASES
@@ -85,6 +86,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--background-delay", type=_non_negative(float), default=0.5, metavar="S",
                         help="seconds a background run stays in_progress (default 0.5)")
     parser.add_argument("--base-path", default="", help="also serve every path under this prefix")
+    parser.add_argument("--error-code", choices=list(ERROR_CODE_STYLES), default="string",
+                        help="error envelope: 'string' (the live API's {\"code\": \"invalid_request\", ...}, default) "
+                             "or 'integer' (the Google envelope {\"code\": 400, \"status\": \"INVALID_ARGUMENT\"})")
     parser.add_argument("--list-faults", action="store_true", help="print every fault and exit")
     parser.add_argument("--store", metavar="PATH", default=None,
                         help="keep interactions in this SQLite file (shared by --workers, kept across restarts); "
@@ -119,7 +123,8 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
                   background_delay_s=args.background_delay, base_path=args.base_path,
                   robustness=frozenset(getattr(args, "robustness", None) or ()),
                   limits=Limits(**dict(getattr(args, "limit", None) or ())),
-                  store_path=getattr(args, "store", None))
+                  store_path=getattr(args, "store", None),
+                  error_code=getattr(args, "error_code", None) or "string")
     if args.revision:
         kwargs["default_revision"] = args.revision
     return MockConfig(**kwargs)
@@ -146,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
     print(f"iconf mock: serving on http://{args.host}:{args.port}{config.base_path} "
-          f"(default revision {config.default_revision}, faults: {', '.join(sorted(config.faults)) or 'none'}"
+          f"(default revision {config.default_revision}, {config.error_code} error codes, "
+          f"faults: {', '.join(sorted(config.faults)) or 'none'}"
           + (f", robustness: {', '.join(sorted(config.robustness))}" if config.robustness else "")
           + f", store: {config.store_path or 'memory'}" + (f", workers: {workers}" if workers > 1 else "") + ")",
           file=sys.stderr)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ..profiles import DEFAULT_REVISION, get_profile
 from .limits import DEFAULT_LIMITS, Limits
+from .errors import ERROR_CODE_STYLES
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class MockConfig:
     limits: Limits = DEFAULT_LIMITS
     #: SQLite file shared by every worker and kept across restarts; None = in memory (store.py)
     store_path: str | None = None
+    #: error envelope style: "string" (the live API's {"code": "invalid_request", ...}) or "integer" (Google's)
+    error_code: str = "string"
 
     def __post_init__(self) -> None:
         from .faults import validate_fault_ids
@@ -47,6 +50,8 @@ class MockConfig:
         if base and not base.startswith("/"):
             base = "/" + base
         object.__setattr__(self, "base_path", base.rstrip("/"))
+        if self.error_code not in ERROR_CODE_STYLES:
+            raise ValueError(f"error_code must be one of {', '.join(ERROR_CODE_STYLES)}, got {self.error_code!r}")
         if self.latency_ms < 0:
             raise ValueError("latency_ms must be >= 0")
         if self.background_delay_s < 0:

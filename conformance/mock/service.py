@@ -18,7 +18,7 @@ import orjson
 from ..profiles import Profile
 from . import model
 from .config import MockConfig
-from .errors import invalid, not_found, precondition
+from .errors import error_object, invalid, not_found, precondition
 from .faults import ActiveFaults
 from .parse import CreateRequest
 from .store import InteractionStore, Record, open_store
@@ -74,6 +74,9 @@ class Service:
             request=req, history=history, pending_calls=pending, id_prefix=f"{seq:04d}", revision=ctx.profile.name,
             faults=faults, system_instruction=system_instruction, tools=tools, generation_config=generation_config,
         ))
+        if result.error is not None:  # the stream's error event speaks the configured envelope style
+            e = result.error
+            result.error = error_object(e["code"], e["status"], e["message"], self.config.error_code)
         now = self.store.clock()
         stored, get_hidden = req.store, False
         if not req.store_given and faults.on("store.default.retrievable"):

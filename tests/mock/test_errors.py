@@ -1,4 +1,4 @@
-"""Bad input: always a 4xx in the Google envelope, naming the field; never a 5xx."""
+"""Bad input: always a 4xx in the error envelope, naming the field; never a 5xx."""
 
 import json
 
@@ -11,12 +11,17 @@ from conformance.mock import MockConfig
 from .helpers import MODEL, Client
 
 
+_CODES = {"INVALID_ARGUMENT": "invalid_request", "NOT_FOUND": "not_found"}
+
+
 def _error(response, status=400, google_status="INVALID_ARGUMENT"):
+    """The live envelope (the default): a snake_case string code and a message, nothing else."""
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) == {"error"}
     error = body["error"]
-    assert error["code"] == status and error["status"] == google_status and isinstance(error["message"], str)
+    assert error == {"code": _CODES[google_status], "message": error["message"]}
+    assert isinstance(error["message"], str)
     return error["message"]
 
 
@@ -135,9 +140,34 @@ def test_bad_query_flags(client):
 
 def test_unknown_route_and_method_use_the_envelope(client):
     response = client.get("/v1beta/nothing")
-    assert response.status_code == 404 and response.json()["error"]["code"] == 404
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
     response = client.request("PUT", "/v1beta/interactions")
-    assert response.status_code == 405 and response.json()["error"]["code"] == 405
+    assert response.status_code == 405 and response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_integer_envelope_on_request(make_client):
+    """error_code="integer" (iconf mock --error-code integer) sends the Google envelope instead."""
+    c = make_client(error_code="integer")
+    response = _post(c, {"model": MODEL})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error == {"code": 400, "status": "INVALID_ARGUMENT", "message": error["message"]}
+    assert "'input'" in error["message"]
+    assert c.get("/v1beta/interactions/v1_nope").json()["error"]["status"] == "NOT_FOUND"
+    assert c.get("/v1beta/nothing").json()["error"]["code"] == 404
+
+
+def test_failed_run_error_event_follows_the_envelope_style(make_client):
+    for style, code in (("string", "internal"), ("integer", 500)):
+        c = make_client(error_code=style)
+        text = c.post("/v1beta/interactions", json={"model": MODEL, "input": "[iconf: fail]", "stream": True}).text
+        error_line = [line for line in text.splitlines() if line.startswith("data:") and '"error"' in line][-1]
+        assert json.loads(error_line[5:])["error"]["code"] == code
+
+
+def test_unknown_error_code_style_is_rejected():
+    with pytest.raises(ValueError, match="error_code"):
+        MockConfig(error_code="float")
 
 
 def test_unknown_fault_header_is_rejected(client):

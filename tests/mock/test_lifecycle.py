@@ -57,14 +57,14 @@ def test_cancel_running_background(client):
     for _ in range(3):
         assert client.fetch(body["id"]).json()["status"] == "cancelled"
     again = client.post(f"/v1beta/interactions/{body['id']}/cancel")
-    assert again.status_code == 400 and again.json()["error"]["status"] == "FAILED_PRECONDITION"
+    assert again.status_code == 400 and again.json()["error"]["code"] == "failed_precondition"
 
 
 def test_cancel_finished_or_foreground_is_rejected(client):
     foreground = client.create("quick")
     response = client.post(f"/v1beta/interactions/{foreground['id']}/cancel")
     assert response.status_code == 400
-    assert response.json()["error"]["status"] == "FAILED_PRECONDITION" and "'id'" in response.json()["error"]["message"]
+    assert response.json()["error"]["code"] == "failed_precondition" and "'id'" in response.json()["error"]["message"]
     finished = client.create("short [iconf: delay=0]", background=True)
     assert client.fetch(finished["id"]).json()["status"] == "completed"
     assert client.post(f"/v1beta/interactions/{finished['id']}/cancel").status_code == 400
@@ -113,7 +113,7 @@ def test_previous_still_running_is_rejected(client):
     body = client.create("slow [iconf: delay=30]", background=True)
     response = client.post("/v1beta/interactions", json={"model": MODEL, "input": "next",
                                                          "previous_interaction_id": body["id"]})
-    assert response.status_code == 400 and response.json()["error"]["status"] == "FAILED_PRECONDITION"
+    assert response.status_code == 400 and response.json()["error"]["code"] == "failed_precondition"
 
 
 def test_terminal_status_never_changes(client):

@@ -66,7 +66,7 @@ def test_delete_answers_empty_object_and_leaves_no_trace(client):
     assert client.post(f"/v1beta/interactions/{iid}/cancel").status_code == 404
     chained = client.post("/v1beta/interactions", json={"model": MODEL, "input": "hi", "previous_interaction_id": iid})
     assert chained.status_code in (400, 404)
-    assert chained.json()["error"]["code"] == chained.status_code
+    assert chained.json()["error"]["code"] == {400: "invalid_request", 404: "not_found"}[chained.status_code]
 
 
 def test_unknown_ids_answer_404_in_the_envelope(client):
@@ -75,7 +75,7 @@ def test_unknown_ids_answer_404_in_the_envelope(client):
         response = client.request(method, path)
         assert response.status_code == 404
         error = response.json()["error"]
-        assert error == {"code": 404, "status": "NOT_FOUND", "message": error["message"]}
+        assert error == {"code": "not_found", "message": error["message"]}
         assert "v1_nope" in error["message"]
 
 
@@ -95,7 +95,7 @@ def test_base_path_prefix(make_client):
     iid = body.json()["id"]
     assert c.get(f"/prefix/v1beta/interactions/{iid}").status_code == 200
     assert c.get(f"/v1beta/interactions/{iid}").status_code == 200
-    assert c.get(f"/other/v1beta/interactions/{iid}").json()["error"]["code"] == 404
+    assert c.get(f"/other/v1beta/interactions/{iid}").json()["error"]["code"] == "not_found"
 
 
 def test_revision_header_selects_the_shape(make_client):
@@ -136,7 +136,7 @@ def test_empty_json_body_on_get_delete_cancel_is_accepted(client):
     assert client.request("GET", f"/v1beta/interactions/{iid}", headers=headers, content=b"").status_code == 200
     cancel = client.request("POST", f"/v1beta/interactions/{iid}/cancel", headers=headers, content=b"")
     assert cancel.status_code == 400  # not a running background interaction, but not a body error
-    assert cancel.json()["error"]["status"] == "FAILED_PRECONDITION"
+    assert cancel.json()["error"]["code"] == "failed_precondition"
     assert client.request("DELETE", f"/v1beta/interactions/{iid}", headers=headers, content=b"").status_code == 200
 
 

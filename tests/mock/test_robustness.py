@@ -186,7 +186,7 @@ def test_mid_stream_error_ends_with_an_error_event(make_client, rev):
     assert types[-1] == "error"
     assert types.count(g.block_delta) == 1 and g.completed not in types
     error = events_only(frames)[-1]["error"]
-    assert error["code"] == 500 and error["message"]
+    assert error["code"] in (500, "internal") and error["message"]
     iid = events_only(frames)[0]["interaction"]["id"]
     assert c.fetch(iid).json()["status"] == "completed"  # the resource is untouched
     replay = parse_sse(c.fetch(iid, stream="true").text)
@@ -230,7 +230,7 @@ def test_rate_limit_answers_429_with_retry_after_once_per_request(make_client):
     body = {"model": MODEL, "input": "hi"}
     first = c.post("/v1beta/interactions", json=body)
     assert first.status_code == 429 and first.headers["retry-after"] == "1"
-    assert first.json()["error"] == {"code": 429, "status": "RESOURCE_EXHAUSTED", "message": first.json()["error"]["message"]}
+    assert first.json()["error"] == {"code": "resource_exhausted", "message": first.json()["error"]["message"]}
     second = c.post("/v1beta/interactions", json=body)
     assert second.status_code == 200
     iid = second.json()["id"]
@@ -243,7 +243,7 @@ def test_unavailable_answers_503_once(make_client):
     c = make_client(robustness=frozenset({"unavailable"}))
     body = {"model": MODEL, "input": "hi", "stream": True}
     first = c.post("/v1beta/interactions", json=body)
-    assert first.status_code == 503 and first.json()["error"]["status"] == "UNAVAILABLE"
+    assert first.status_code == 503 and first.json()["error"]["code"] == "unavailable"
     assert "retry-after" not in first.headers
     second = c.post("/v1beta/interactions", json=body)
     assert second.status_code == 200 and "event: interaction.completed" in second.text
