@@ -12,8 +12,13 @@ from ..profiles._common import MEDIA_TYPES, TOOL_PAIRS
 CONTENT_TYPES = frozenset({"text", *MEDIA_TYPES})
 #: built-in tool pairs, in the order the model emits them
 TOOLS = TOOL_PAIRS
-TOOL_CALLS = frozenset(f"{t}_call" for t in TOOL_PAIRS)
-TOOL_RESULTS = frozenset(f"{t}_result" for t in TOOL_PAIRS)
+#: call/result step pairs newer than the official document (tool search, retrieval, input processing):
+#: produced only in a revision whose profile has them as step types
+STEP_PAIRS = ("tool_search", "retrieval", "processing")
+TOOL_CALLS = frozenset(f"{t}_call" for t in (*TOOL_PAIRS, *STEP_PAIRS))
+TOOL_RESULTS = frozenset(f"{t}_result" for t in (*TOOL_PAIRS, *STEP_PAIRS))
+#: neutral marker the model puts after the blocks of a model output that carries an error (model_output.error)
+OUTPUT_ERROR = "_output_error"
 #: types a result block answers (all carry call_id)
 RESULT_TYPES = TOOL_RESULTS | {"function_result"}
 #: non-media items the model produces (role "model" in a conversation)

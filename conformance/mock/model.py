@@ -20,11 +20,12 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from ._blocks import CONTENT_TYPES, TOOLS
+from ..profiles import get_profile
+from ._blocks import CONTENT_TYPES, OUTPUT_ERROR, STEP_PAIRS, TOOLS
 from .faults import ActiveFaults
 from .instances import instance_for, wrong_instance_for
 from .media import MEDIA
-from .parse import CreateRequest, strip_directives
+from .parse import FOREGROUND_AGENTS, CreateRequest, strip_directives
 
 #: directive -> what it makes the model produce (docs/mock.md is built from this table)
 DIRECTIVES: dict[str, str] = {
@@ -37,7 +38,17 @@ DIRECTIVES: dict[str, str] = {
     "thought": "a thought with signature and a text summary, before the answer",
     "function_call": "a call of the first declared function tool (or =NAME); status requires_action",
     **{t: f"a {t}_call / {t}_result pair before the answer" for t in TOOLS},
-    "tools": "every built-in tool pair",
+    "tools": "every built-in tool pair above",
+    "tool_search": "2026-05-20: a tool_search_call / tool_search_result pair (the declared or a made-up function)",
+    "retrieval": "2026-05-20: a retrieval_call / retrieval_result pair (retrieval_type from the retrieval tool)",
+    "processing": "2026-05-20: a processing_call / processing_result pair (signatures only)",
+    "transcript": "2026-05-20: text with speech_metadata and word_info annotations",
+    "output_error": "2026-05-20: the model_output step carries an error (google.rpc Status) and the interaction "
+                    "lists it in errors[]; status stays completed",
+    "long": "=N: a long answer of N numbered sentences (default 12)",
+    "continuation": "=N: 2026-05-20: pause every N output tokens (default 16): status requires_continuation with "
+                    "a continuation_token; a create with previous_interaction_id + continuation_token and no input "
+                    "continues it (foreground model calls only; background runs continue on the server)",
     "all": "thought, every tool pair, cited text and every media block",
     "echo": "answer with the effective system_instruction, tool names and generation_config as JSON",
     "fail": "the run fails: status failed (an error event in streams)",
@@ -73,6 +84,8 @@ class ModelResult:
     usage: dict
     error: dict | None = None
     grounding: dict[str, int] = field(default_factory=dict)
+    #: a paused answer (status requires_continuation): {"rest": blocks still to come, "pause": tokens per hop}
+    continuation: dict | None = None
 
 
 def tokens(text: str) -> int:
@@ -81,6 +94,8 @@ def tokens(text: str) -> int:
 
 def _block_tokens(block: dict) -> int:
     kind = block.get("type")
+    if kind == OUTPUT_ERROR:
+        return 0
     if kind == "text":
         return tokens(block.get("text", ""))
     if kind in CONTENT_TYPES:
@@ -102,6 +117,7 @@ def usage_for(turns: list[dict], system_instruction: str | None, outputs: list[d
     thought = sum(tokens(s.get("text", "")) for b in outputs if b["type"] == "thought" for s in b.get("summary", []))
     tool_use = sum(_block_tokens(b) for b in outputs
                    if b["type"].endswith(("_call", "_result")) and b["type"] != "function_call")
+    # (model turns of the conversation count as input too: a continuation hop re-reads what came before)
     total_out = out_text + sum(out_media.values())
     modalities = ("text", "image", "audio") if revision == "legacy" else ("text", "image", "audio", "video", "document")
 
@@ -171,7 +187,10 @@ def run(inp: ModelInput) -> ModelResult:
     want = set(d)
     if "all" in want:
         want |= {"thought", "tools", "cite", "image", "audio", "video", "document"}
-    if req.agent:
+    sandbox_agent = bool(req.agent) and req.agent in FOREGROUND_AGENTS
+    if sandbox_agent:  # the antigravity agents plan, run code in their sandbox and report
+        want |= {"thought", "code_execution"}
+    elif req.agent:  # the deep-research agents search and cite
         want |= {"thought", "google_search", "cite"}
     for modality in req.response_modalities or []:
         if modality != "text":
@@ -191,6 +210,9 @@ def run(inp: ModelInput) -> ModelResult:
             "code": 500, "status": "INTERNAL",
             "message": "The scripted model failed because the input asked for it (directive 'fail')."})
 
+    profile = get_profile(inp.revision)
+    newer = "tool_search_call" in profile.blocks  # the revision knows today's step types
+    pausable = "requires_continuation" in profile.status.statuses  # ... and the continuation protocol
     if "thought" in want:
         outputs.append({"type": "thought", "signature": _signature("thought:" + text_in),
                         "summary": [{"type": "text", "text": f"Planning an answer to: {text_in[:60] or 'the input'}"}]})
@@ -199,6 +221,9 @@ def run(inp: ModelInput) -> ModelResult:
             outputs.extend(_tool_pair(tool, calls, text_in, inp.tools))
             if tool in ("google_search", "google_maps"):
                 grounding[tool] = grounding.get(tool, 0) + 1
+    for tool in STEP_PAIRS:
+        if tool in want and newer:
+            outputs.extend(_tool_pair(tool, calls, text_in, inp.tools))
 
     function_tools = [t for t in inp.tools or [] if t.get("type") == "function"]
     if results and faults.on("function.result.completes"):
@@ -227,11 +252,16 @@ def run(inp: ModelInput) -> ModelResult:
         if faults.on("structured.output.valid"):
             value = wrong_instance_for(schema or {"type": "object"})
         text = json.dumps(value)
+    elif sandbox_agent:
+        text = (f"Task done: \"{text_in[:60]}\". The iconf mock agent ran one command in its sandbox and checked "
+                "the result.")
     elif req.agent:
         text = (f"Research report on \"{text_in[:60]}\". Two sources were consulted and agree on the "
                 "main points. This summary is produced by the iconf mock agent.")
     elif "function_call" in want and not function_tools:
         text = "I cannot call a function: no tool of type function was declared on this call."
+    elif "long" in want:
+        text = _long(text_in, _count(d, "long", 12))
     else:
         text = _conversational(text_in, seen)
 
@@ -245,12 +275,85 @@ def run(inp: ModelInput) -> ModelResult:
         end = len(text.split(".")[0].encode("utf-8"))
         block["annotations"] = [{"type": "url_citation", "url": "https://example.com/iconf/source-1",
                                  "title": "iconf source 1", "start_index": 0, "end_index": end}]
-    outputs.append(block)
+    if "transcript" in want and newer and not wants_json:
+        first = text.split(" ")[0]
+        block["annotations"] = [*block.get("annotations", []),
+                                {"type": "speech_metadata", "speaker": "speaker_1", "style": "calm",
+                                 "start_index": 0, "end_index": len(text.encode("utf-8"))},
+                                {"type": "word_info", "text": first, "speaker": "speaker_1", "start_index": 0,
+                                 "end_index": len(first.encode("utf-8")), "start_offset": "0s",
+                                 "end_offset": "0.400s"}]
+    answer = [block]
     for media in ("image", "audio", "video", "document"):
         if media in want:
             mime, data = MEDIA[media]
-            outputs.append({"type": media, "data": data, "mime_type": mime})
-    return _finish(inp, history, outputs, status, grounding)
+            answer.append({"type": media, "data": data, "mime_type": mime})
+    if "output_error" in want and newer:
+        answer.append({"type": OUTPUT_ERROR, "error": {
+            "code": 13, "message": "The scripted model could not finish one output of this step because the input "
+                                   "asked for it (directive 'output_error')."}})
+    pause = _count(d, "continuation", 16) if "continuation" in want else None
+    if pause and pausable and status == "completed" and not req.background and not req.agent and not wants_json:
+        now, rest = split_answer(answer, pause)
+        if rest:
+            result = _finish(inp, history, outputs + now, "requires_continuation", grounding)
+            result.continuation = {"rest": rest, "pause": pause}
+            return result
+    return _finish(inp, history, outputs + answer, status, grounding)
+
+
+def split_answer(blocks: list[dict], pause: int) -> tuple[list[dict], list[dict]]:
+    """(what this hop says, what a continuation hop will say) for an answer paused every ``pause`` tokens.
+
+    The text is cut at a word boundary after at most ``pause`` tokens (at least one word); media and an
+    output error come with the last hop. Annotations stay with the hop whose text they fit in.
+    """
+    text_block = next((b for b in blocks if b["type"] == "text"), None)
+    if text_block is None or tokens(text_block["text"]) <= pause:
+        return list(blocks), []
+    words = re.findall(r"\S+\s*", text_block["text"])
+    head = words[0]
+    for word in words[1:]:
+        if tokens(head + word) > pause:
+            break
+        head += word
+    tail = text_block["text"][len(head):]
+    if not tail:
+        return list(blocks), []
+    size = len(head.encode("utf-8"))
+    now = {"type": "text", "text": head}
+    kept = [a for a in text_block.get("annotations", []) if a.get("end_index", 0) <= size]
+    if kept:
+        now["annotations"] = kept
+    rest = [{"type": "text", "text": tail}] + [b for b in blocks if b is not text_block]
+    return [now], rest
+
+
+def continue_answer(rest: list[dict], pause: int, turns: list[dict], revision: str) -> ModelResult:
+    """One continuation hop of a paused answer: the next ``pause`` tokens, paused again if more remain."""
+    now, later = split_answer(rest, pause)
+    status = "requires_continuation" if later else "completed"
+    result = ModelResult(now, status, usage_for(turns, None, now, revision))
+    if later:
+        result.continuation = {"rest": later, "pause": pause}
+    return result
+
+
+def _count(directives: dict[str, str], name: str, default: int) -> int:
+    value = directives.get(name) or ""
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        from .errors import invalid
+
+        raise invalid(f"Invalid value at 'input': directive {name}={value!r} must be a positive whole number")
+    return min(int(value), 10_000)
+
+
+def _long(text: str, sentences: int) -> str:
+    snippet = text[:60] or "(no text)"
+    body = " ".join(f"Sentence {i} of {sentences} keeps this deterministic answer going." for i in range(1, sentences + 1))
+    return f"A long scripted answer to \"{snippet}\". {body}"
 
 
 def _finish(inp: ModelInput, history: list[dict], outputs: list[dict], status: str,
@@ -322,6 +425,23 @@ def _tool_pair(tool: str, calls: _Calls, text: str, tools: list[dict] | None) ->
         return [{"type": "file_search_call", "id": call_id},
                 {"type": "file_search_result", "call_id": call_id,
                  "result": [{"title": "iconf.txt", "text": "The mock stores nothing on disk."}]}]
+    if tool == "tool_search":
+        found = [t for t in tools or [] if t.get("type") == "function" and t.get("defer_loading")] or \
+                [t for t in tools or [] if t.get("type") == "function"] or \
+                [{"type": "function", "name": "iconf_lookup", "description": "Looks a word up (made up by the mock).",
+                  "parameters": {"type": "object", "properties": {"word": {"type": "string"}}}}]
+        functions = [{k: v for k, v in t.items() if k in ("type", "name", "description", "parameters")} for t in found]
+        return [{"type": "tool_search_call", "id": call_id,
+                 "arguments": {"function_names": [f["name"] for f in functions]}},
+                {"type": "tool_search_result", "call_id": call_id, "result": functions}]
+    if tool == "retrieval":
+        declared = next((t for t in tools or [] if t.get("type") == "retrieval"), {})
+        kinds = declared.get("retrieval_types") or ["vertex_ai_search"]
+        return [{"type": "retrieval_call", "id": call_id, "retrieval_type": kinds[0], "arguments": {"queries": [query]}},
+                {"type": "retrieval_result", "call_id": call_id, "is_error": False}]
+    if tool == "processing":
+        return [{"type": "processing_call", "id": call_id, "signature": _signature("processing:" + query)},
+                {"type": "processing_result", "call_id": call_id, "signature": _signature("processed:" + query)}]
     place = {"place_id": "iconf-place-1", "name": "Mock Cafe", "url": "https://maps.example.com/iconf-place-1"}
     return [{"type": "google_maps_call", "id": call_id, "arguments": {"queries": [query]}},
             {"type": "google_maps_result", "call_id": call_id,

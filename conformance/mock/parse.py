@@ -23,24 +23,29 @@ from .limits import DEFAULT_LIMITS, Limits, check_counts, check_shape
 from .reqschema import check_item, check_request
 from .userschema import check_user_schemas
 
-AGENTS = frozenset({
+#: deep-research agents run only in the background (their docs say so)
+BACKGROUND_AGENTS = frozenset({
     "deep-research-pro-preview-12-2025",
     "deep-research-preview-04-2026",
     "deep-research-max-preview-04-2026",
 })
-_MODEL_PREFIXES = ("gemini-", "lyria-")
+#: the antigravity agents run in the foreground too (their docs call them without background)
+FOREGROUND_AGENTS = frozenset({"antigravity-preview-05-2026", "antigravity-preview-09-2026"})
+AGENTS = BACKGROUND_AGENTS | FOREGROUND_AGENTS
+_AGENT_CONFIG_TYPES = ("dynamic", "deep-research", "antigravity", "code-mender")
+_MODEL_PREFIXES = ("gemini-", "lyria-", "gemma-")
 _MAX_NAME = 256
 _TOOL_TYPES = {
     "legacy": frozenset({"function", "google_search", "code_execution", "url_context", "computer_use",
                          "mcp_server", "file_search", "google_maps"}),
 }
-_TOOL_TYPES["2026-05-20"] = _TOOL_TYPES["legacy"] | {"retrieval"}
+_TOOL_TYPES["2026-05-20"] = _TOOL_TYPES["legacy"] | {"retrieval", "tool_search"}
 _MODALITIES = {
     "legacy": ("text", "image", "audio"),
     "2026-05-20": ("text", "image", "audio", "video", "document"),
 }
-_THINKING_LEVELS = ("minimal", "low", "medium", "high")
-_SERVICE_TIERS = ("flex", "standard", "priority")
+_THINKING_LEVELS = ("minimal", "low", "medium", "high", "xhigh")
+_SERVICE_TIERS = ("flex", "standard", "priority", "deferred")
 _DIRECTIVE = re.compile(r"\[iconf:([^\]]*)\]", re.IGNORECASE)
 
 
@@ -66,6 +71,11 @@ class CreateRequest:
     response_modalities: list[str] | None = None
     service_tier: str | None = None
     webhook_config: dict | None = None
+    labels: dict | None = None
+    safety_settings: list | None = None
+    environment: Any = None
+    #: a continuation hop: the token of the paused interaction it continues (then input may be absent)
+    continuation_token: str | None = None
     directives: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -74,7 +84,7 @@ class CreateRequest:
         out = {}
         for key in ("system_instruction", "tools", "generation_config", "previous_interaction_id",
                     "response_modalities", "response_format", "response_mime_type", "agent_config",
-                    "service_tier", "webhook_config"):
+                    "service_tier", "webhook_config", "labels", "safety_settings", "environment"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
@@ -148,14 +158,21 @@ def parse_create(body: Any, profile: Profile, *, lenient_types: bool = False,
     if agent is not None and agent not in AGENTS:
         raise not_found(f"Agent '{agent}' is not found (field 'agent'); known agents: {', '.join(sorted(AGENTS))}")
 
-    if "input" not in body or body["input"] is None:
+    token = body.get("continuation_token")
+    if token is not None and (not isinstance(token, str) or not token):
+        raise invalid(f"Invalid value at 'continuation_token': a non-empty string is required, got {_type_name(token)}")
+    hop = token is not None and ("input" not in body or body["input"] is None)
+    if hop:
+        raw_input = None  # a continuation hop carries no input: the paused interaction has it
+    elif "input" not in body or body["input"] is None:
         if not allow_missing_input:
-            raise invalid("Missing required field 'input'")
-        raw_input: Any = ""
+            raise invalid("Missing required field 'input' (only a continuation hop, with 'continuation_token' and "
+                          "'previous_interaction_id', may omit it)")
+        raw_input = ""
     else:
         raw_input = body["input"]
 
-    req = CreateRequest(model=model, agent=agent, input=raw_input, turns=[])
+    req = CreateRequest(model=model, agent=agent, input=raw_input, turns=[], continuation_token=token)
     req.stream = c.get("stream", (bool,), "TYPE_BOOL", False)
     req.store_given = "store" in body and isinstance(body.get("store"), bool)
     req.store = c.get("store", (bool,), "TYPE_BOOL", True)
@@ -167,7 +184,7 @@ def parse_create(body: Any, profile: Profile, *, lenient_types: bool = False,
                                                bounds=not allow_out_of_bounds)
     req.agent_config = c.get("agent_config", (dict,), "AgentConfig")
     if req.agent_config is not None and not isinstance(req.agent_config.get("type"), str):
-        raise invalid("Invalid value at 'agent_config.type': a string ('dynamic' or 'deep-research') is required")
+        raise invalid(f"Invalid value at 'agent_config.type': a string ({', '.join(_AGENT_CONFIG_TYPES)}) is required")
     req.response_mime_type = c.get("response_mime_type", (str,), "TYPE_STRING")
     if profile.name == "legacy":
         req.response_format = c.get("response_format", (dict,), "JSON schema object")
@@ -182,6 +199,12 @@ def parse_create(body: Any, profile: Profile, *, lenient_types: bool = False,
     if req.service_tier is not None and req.service_tier not in _SERVICE_TIERS and not lenient_types:
         raise invalid(f"Invalid value at 'service_tier': {req.service_tier!r} is not one of {', '.join(_SERVICE_TIERS)}")
     req.webhook_config = c.get("webhook_config", (dict,), "WebhookConfig")
+    req.labels = c.get("labels", (dict,), "map of TYPE_STRING")
+    req.safety_settings = c.get("safety_settings", (list,), "array of SafetySetting")
+    req.environment = c.get("environment", (str, dict), "Environment or environment id")
+    if hop and req.previous_interaction_id is None and req.store:
+        raise invalid("A continuation hop without 'input' needs 'previous_interaction_id': the interaction that "
+                      "issued 'continuation_token' (with store=false, resend the original 'input' instead)")
 
     if agent is not None and req.generation_config is not None and not allow_config_mismatch:
         raise invalid("'generation_config' is only accepted with 'model'; agent calls take 'agent_config'")
@@ -190,16 +213,16 @@ def parse_create(body: Any, profile: Profile, *, lenient_types: bool = False,
     if req.background and not req.store and not allow_store_false_background:
         raise invalid("'store' must be true when 'background' is true: store=false cannot be combined with "
                       "background=true")
-    if agent is not None and not req.background and not allow_foreground_agent:
+    if agent in BACKGROUND_AGENTS and not req.background and not allow_foreground_agent:
         raise invalid(f"Agent '{agent}' runs only in the background: set 'background' to true")
 
-    req.turns = normalize_input(raw_input, profile)
+    req.turns = [] if hop else normalize_input(raw_input, profile)
     if not lenient_types:
         # the body as understood: fault switches may have filled in model or input
         effective = {k: v for k, v in body.items() if k not in ("model", "agent")}
         effective.update({"model": model} if model is not None else {"agent": agent})
         effective["input"] = raw_input
-        check_request(effective, profile, "agent" if agent is not None else "model")
+        check_request(effective, profile, "agent" if agent is not None else "model", continuation_hop=hop)
     req.directives = parse_directives(req.turns)
     return req
 
@@ -435,4 +458,4 @@ def strip_directives(text: str) -> str:
     return _DIRECTIVE.sub("", text).strip()
 
 
-__all__ = ["AGENTS", "CreateRequest", "parse_create", "normalize_input", "strip_directives"]
+__all__ = ["AGENTS", "BACKGROUND_AGENTS", "FOREGROUND_AGENTS", "CreateRequest", "parse_create", "normalize_input", "strip_directives"]

@@ -19,7 +19,7 @@ import json
 import re
 
 from ..profiles import Profile
-from ._blocks import CONTENT_TYPES, TOOL_CALLS, TOOL_RESULTS
+from ._blocks import CONTENT_TYPES, OUTPUT_ERROR, TOOL_CALLS, TOOL_RESULTS
 from .faults import ActiveFaults
 from .model import json_schema_of
 from .perturb import perturb_stream
@@ -94,6 +94,7 @@ def model_items(rec: Record, profile: Profile, faults: ActiveFaults) -> list[dic
             if block.get("type") == "thought":
                 block.pop("signature", None)
     if profile.items_field == "outputs":
+        blocks = [b for b in blocks if b["type"] != OUTPUT_ERROR]  # legacy outputs have nowhere to say it
         # (not on structured-output calls, whose text must stay one JSON document)
         if blocks and faults.on("timeline.legacy.outputs-model-only") and not json_schema_of(rec.request)[0]:
             blocks = [copy.deepcopy(b) for t in rec.request.turns if t["role"] == "user" for b in t["content"]] + blocks
@@ -105,6 +106,10 @@ def to_steps(blocks: list[dict]) -> list[dict]:
     """Neutral blocks -> 2026-05-20 steps: runs of media blocks become one model_output step."""
     steps: list[dict] = []
     for block in blocks:
+        if block["type"] == OUTPUT_ERROR:  # the error of the model output it follows
+            if steps and steps[-1]["type"] == "model_output":
+                steps[-1]["error"] = copy.deepcopy(block["error"])
+            continue
         if block["type"] in CONTENT_TYPES:
             if steps and steps[-1]["type"] == "model_output" and steps[-1].get("_open"):
                 steps[-1]["content"].append(block)
@@ -163,6 +168,10 @@ def resource(rec: Record, profile: Profile, faults: ActiveFaults, view: str, inc
         out["steps"] = (input_steps(rec.request.turns) if with_input else []) + items
     if not rec.running:
         out["usage"] = _usage(rec, faults)
+        out.update(_continuation(rec))
+        errors = output_errors(rec, profile)
+        if errors:
+            out["errors"] = errors
     settings = copy.deepcopy(rec.request.settings)
     if profile.name == "legacy":
         for key in ("service_tier", "webhook_config"):
@@ -170,9 +179,26 @@ def resource(rec: Record, profile: Profile, faults: ActiveFaults, view: str, inc
     if rec.tools is not None:
         settings["tools"] = copy.deepcopy(rec.tools)
     out.update(settings)
+    if rec.request.environment is not None and profile.items_field == "steps":
+        env = rec.request.environment
+        out["environment_id"] = env if isinstance(env, str) and env != "remote" else f"env_iconf_{rec.seq:04d}"
     if faults.on("schema.interaction.object-field"):
         out.pop("object")
     return out
+
+
+def _continuation(rec: Record) -> dict:
+    """``continuation_token`` of a paused interaction (the resource, its completion event, its status update)."""
+    if rec.status == "requires_continuation" and rec.continuation:
+        return {"continuation_token": rec.continuation["token"]}
+    return {}
+
+
+def output_errors(rec: Record, profile: Profile) -> list[dict]:
+    """The interaction's ``errors[]``: one diagnostic per model output that carries an error (2026-05-20)."""
+    if rec.running or profile.items_field == "outputs":
+        return []
+    return [{"code": "output_error", "message": b["error"]["message"]} for b in rec.outputs if b["type"] == OUTPUT_ERROR]
 
 
 def _partial(rec: Record, faults: ActiveFaults, *, start: bool) -> dict:
@@ -188,6 +214,7 @@ def _partial(rec: Record, faults: ActiveFaults, *, start: bool) -> dict:
         out["role"] = "agent" if rec.request.agent else "model"
         out.update(_times(rec, faults))
         out["usage"] = _usage(rec, faults)
+        out.update(_continuation(rec))
     if faults.on("schema.interaction.object-field"):
         out.pop("object")
     return out
@@ -211,10 +238,12 @@ def events(rec: Record, profile: Profile, faults: ActiveFaults) -> list[dict]:
             evs.append(_status(g.status_update, rec.id, "failed"))
             evs.append({"event_type": g.error, "error": copy.deepcopy(rec.error or {"code": 500, "message": "failed"})})
         else:
-            for index, item in enumerate(model_items(rec, profile, faults)):
-                evs.extend(_block_events(index, item, profile, _chunks(rec)))
+            items = model_items(rec, profile, faults)
+            for index, item in enumerate(items):
+                usage = _usage(rec, faults) if index == len(items) - 1 and profile.items_field == "steps" else None
+                evs.extend(_block_events(index, item, profile, _chunks(rec), usage))
             if rec.status != "completed":
-                evs.append(_status(g.status_update, rec.id, rec.status))
+                evs.append({**_status(g.status_update, rec.id, rec.status), **_continuation(rec)})
             evs.append({"event_type": g.completed, "interaction": _partial(rec, faults, start=False)})
     return perturb_stream(evs, profile, faults, final=final)
 
@@ -223,12 +252,21 @@ def _status(name: str, interaction_id: str, status: str) -> dict:
     return {"event_type": name, "interaction_id": interaction_id, "status": status}
 
 
-def _block_events(index: int, item: dict, profile: Profile, chunks: int) -> list[dict]:
+def _block_events(index: int, item: dict, profile: Profile, chunks: int, usage: dict | None = None) -> list[dict]:
+    """start, deltas, stop of one item; ``usage`` (the last step's) rides on its last delta and its stop.
+
+    Today's API may attach the running total to a step.delta (``metadata.total_usage``) and usage to a
+    step.stop; the mock does it once, on the last step, where the total is the interaction's final usage.
+    """
     g = profile.grammar
     start_payload, deltas = (_legacy_block if profile.items_field == "outputs" else _step_block)(item, chunks)
     out = [{"event_type": g.block_start, "index": index, g.block_field: start_payload}]
     out += [{"event_type": g.block_delta, "index": index, "delta": d} for d in deltas]
+    if usage is not None and len(out) > 1:
+        out[-1]["metadata"] = {"total_usage": copy.deepcopy(usage)}
     out.append({"event_type": g.block_stop, "index": index})
+    if usage is not None:
+        out[-1]["usage"] = copy.deepcopy(usage)
     return out
 
 
@@ -271,7 +309,10 @@ def _step_block(step: dict, chunks: int) -> tuple[dict, list[dict]]:
                 deltas += _text_deltas(block, chunks, annotations_inline=False)
             else:
                 deltas.append(copy.deepcopy(block))
-        return {"type": kind}, deltas
+        start = {"type": kind}
+        if "error" in step:  # no delta carries a step's error: the start announces it (the mock's choice)
+            start["error"] = copy.deepcopy(step["error"])
+        return start, deltas
     if kind == "thought":
         return {"type": kind}, _thought_deltas(step)
     if kind == "function_call":

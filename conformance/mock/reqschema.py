@@ -150,10 +150,16 @@ def check_item(item: dict, profile: Profile, component: str, where: str) -> None
     raise invalid(f"Invalid value at '{path}': {message}")
 
 
-def check_request(body: dict, profile: Profile, kind: str) -> None:
-    """Raise a 400 naming the first field of ``body`` that breaks the revision's create schema."""
+def check_request(body: dict, profile: Profile, kind: str, *, continuation_hop: bool = False) -> None:
+    """Raise a 400 naming the first field of ``body`` that breaks the revision's create schema.
+
+    A continuation hop (``continuation_token`` without ``input``) is exempt from ``input`` being required,
+    whether or not the revision's document already says so: it is validated as if it had a text input.
+    """
     component = profile.request_components[kind]
     cleaned = {k: v for k, v in body.items() if v is not None}
+    if continuation_hop and "input" not in cleaned:
+        cleaned["input"] = ""
     error = _first_error(_schema_path(profile), component, cleaned)
     if error is None:
         return

@@ -10,6 +10,7 @@ perturb.py.
 
 from __future__ import annotations
 
+import base64
 import math
 from dataclasses import dataclass
 
@@ -43,6 +44,8 @@ class Service:
     # --- create ------------------------------------------------------------------------------
 
     def create(self, req: CreateRequest, ctx: Ctx) -> Record:
+        if req.continuation_token is not None:
+            return self._continue(req, ctx)
         faults = ctx.faults
         history: list[dict] = []
         pending: dict[str, dict] = {}
@@ -74,6 +77,12 @@ class Service:
             request=req, history=history, pending_calls=pending, id_prefix=f"{seq:04d}", revision=ctx.profile.name,
             faults=faults, system_instruction=system_instruction, tools=tools, generation_config=generation_config,
         ))
+        return self._record(interaction_id, seq, req, ctx, result, history, tools)
+
+    def _record(self, interaction_id: str, seq: int, req: CreateRequest, ctx: Ctx, result: model.ModelResult,
+                history: list[dict], tools: list[dict] | None) -> Record:
+        """Store what the model produced as a new interaction (settling later when it runs in the background)."""
+        faults = ctx.faults
         if result.error is not None:  # the stream's error event speaks the configured envelope style
             e = result.error
             result.error = error_object(e["code"], e["status"], e["message"], self.config.error_code)
@@ -89,6 +98,8 @@ class Service:
             error=result.error, background=req.background, stored=stored, get_hidden=get_hidden, faults=faults.ids,
             tools=tools,
         )
+        if result.continuation is not None:
+            rec.continuation = {**result.continuation, "token": continuation_token(interaction_id)}
         if req.background:
             rec.status = "in_progress"
             delay = self.background_delay(req)
@@ -96,6 +107,34 @@ class Service:
         _check_renderable(rec)
         self.store.add(rec)
         return self.store.refresh(rec)
+
+    # --- continuation hops --------------------------------------------------------------------
+
+    def _continue(self, req: CreateRequest, ctx: Ctx) -> Record:
+        """A hop: a new interaction that says the next part of the answer the token's interaction paused."""
+        token = req.continuation_token or ""
+        owner_id = token_owner(token)
+        owner = self.store.snapshot(owner_id, include_unstored=True) if owner_id else None
+        state = owner.continuation if owner is not None else None
+        if owner is None or state is None or state.get("token") != token:
+            raise invalid(f"Invalid value at 'continuation_token': {token[:40]!r} was not issued by this server "
+                          "for a paused (requires_continuation) interaction")
+        pid = req.previous_interaction_id
+        if pid is not None:
+            if pid != owner.id:
+                raise invalid(f"Invalid value at 'continuation_token': it was issued by interaction {owner.id!r}, "
+                              f"not by 'previous_interaction_id' {pid!r}")
+            self._previous(pid, ctx.faults)
+        elif owner.request.store:
+            raise invalid("A continuation hop of a stored interaction needs 'previous_interaction_id' (the "
+                          "interaction that issued 'continuation_token')")
+        # the hop continues the paused turn: its own input (resent only with store=false) is not a new turn
+        req.turns = []
+        req.directives = dict(owner.request.directives)
+        history = owner.conversation()
+        interaction_id, seq = self.store.new_id()
+        result = model.continue_answer(state["rest"], state["pause"], history, ctx.profile.name)
+        return self._record(interaction_id, seq, req, ctx, result, history, req.tools)
 
     def background_delay(self, req: CreateRequest) -> float:
         value = req.directives.get("delay")
@@ -174,3 +213,24 @@ def _check_renderable(rec: Record) -> None:
         orjson.dumps([rec.request.input, rec.request.settings, rec.outputs, rec.usage, rec.error, rec.tools])
     except (orjson.JSONEncodeError, TypeError, ValueError) as exc:
         raise invalid(f"Invalid value at 'input': the interaction could not be written back as JSON ({exc})") from None
+
+
+_TOKEN_PREFIX = "iconf-ct-"
+
+
+def continuation_token(interaction_id: str) -> str:
+    """The opaque token a paused interaction carries; it names its issuer, so any store can look it up."""
+    return _TOKEN_PREFIX + base64.urlsafe_b64encode(f"{interaction_id}|hop".encode()).decode().rstrip("=")
+
+
+def token_owner(token: str) -> str | None:
+    """The interaction that issued ``token``, or None for a token this server cannot have issued."""
+    if not token.startswith(_TOKEN_PREFIX):
+        return None
+    raw = token[len(_TOKEN_PREFIX):]
+    try:
+        decoded = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    owner, _, tag = decoded.partition("|")
+    return owner if tag == "hop" and owner else None

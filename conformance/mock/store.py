@@ -72,6 +72,8 @@ class Record:
     get_hidden: bool = False
     #: effective settings the model used (after inheritance)
     tools: list[dict] | None = None
+    #: a paused answer (status requires_continuation): {"token", "rest": blocks still to come, "pause"}
+    continuation: dict | None = None
 
     @property
     def running(self) -> bool:
