@@ -22,8 +22,10 @@ from pathlib import Path
 __all__ = ["SdkEnv", "SdkInstallError", "cache_root", "parse_spec", "prepare", "SCRIPTS", "DEFAULT_SPECS"]
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
-#: the newest releases of each major with the Interactions API, as checked when the harness was written
-DEFAULT_SPECS = ("google-genai==1.75.0", "google-genai==3.4.0", "@google/genai@1.52.0", "@google/genai@3.1.0")
+#: the newest release of each major that has the Interactions API, as checked on 2026-12-01: 1.x speaks
+#: legacy, 2.x and 3.x the steps revision; 3.6.1 / 3.3.0 add today's types and automatic continuation
+DEFAULT_SPECS = ("google-genai==1.75.0", "google-genai==2.34.0", "google-genai==3.6.1",
+                 "@google/genai@1.52.0", "@google/genai@2.32.0", "@google/genai@3.3.0")
 _MARKER = ".iconf-installed"
 INSTALL_TIMEOUT = 900.0
 

@@ -37,6 +37,7 @@ def test_every_block_type_of_the_revision_can_be_produced(client, rev):
     produced = {i["type"] for i in items_of(client.create("[iconf: all]"))}
     produced |= {i["type"] for i in items_of(client.create("[iconf: function_call]", tools=tools))}
     produced |= {b["type"] for b in flat_blocks(client.create("[iconf: all]"))}
+    produced |= {i["type"] for i in items_of(client.create("[iconf: tool_search, retrieval, processing]"))}
     model_types = {t for t, spec in profile.blocks.items() if spec.model_produced}
     # Issue 10 split: the profile knows the newer step pairs (tool_search, processing,
     # retrieval) before the mock serves them; the mock half removes this exemption.

@@ -21,10 +21,13 @@ import pytest
 from conformance.mock import MockConfig, MockServer
 from conformance.sdk.envs import SdkInstallError, prepare
 
-#: newest 1.x with client.interactions (sends no Api-Revision header: served legacy) and the 3.x line
+#: newest 1.x with client.interactions (sends no Api-Revision header: served legacy), the newest 2.x and the
+#: 3.x line up to 3.6.1 (sends no Api-Revision header either: served the default, 2026-05-20)
 SDKS = {
     "1.75.0": {"config": {"default_revision": "legacy"}, "versions": ("v1beta",)},
-    "3.4.0": {"config": {}, "versions": ("v1beta", "v1")},
+    "2.34.0": {"config": {}, "versions": ("v1beta",)},
+    "3.4.0": {"config": {}, "versions": ("v1",)},
+    "3.6.1": {"config": {}, "versions": ("v1beta", "v1")},
 }
 KEY = "iconf-mock-sdk-proof"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Scenario script: @google/genai (Node) 1.x and 3.x against an Interactions API server.
+// Scenario script: @google/genai (Node) 1.x, 2.x and 3.x against an Interactions API server.
 //
 // Run it through the harness, which starts the mock behind the validating
 // proxy and sets the environment:
@@ -15,6 +15,13 @@
 // compared with the same interaction fetched raw over HTTP (fetch, no SDK).
 // The inputs carry mock directives ([iconf: ...]); a real model reads them as
 // plain text. Exit status 0 when every step passed, 1 otherwise.
+//
+// Today's features are feature-detected, so one script serves every release:
+// the Node SDK passes request and answer JSON through untyped, so every
+// steps-revision release (2.x and later) runs the tool_search / deferred tier /
+// xhigh and newer-step checks; releases that export ContinuationInterruptedError
+// continue requires_continuation answers automatically and run the continuation
+// steps (unary and streamed). Older releases print `skip <step>: <why>`.
 //
 // --robustness-case [CASE] (CASE defaults to $ICONF_ROBUSTNESS_CASE, which
 // `iconf client --robustness` sets) runs only the streaming and get part, for
@@ -54,7 +61,13 @@ const MODEL = process.env.ICONF_MODEL || 'gemini-2.5-flash';
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'incomplete', 'requires_action']);
 const POLL_TIMEOUT_MS = Number(process.env.ICONF_POLL_TIMEOUT || '30') * 1000;
 
+// the steps revision: request and answer JSON pass through untyped, so today's additions need no typing
+const HAS_TODAY = MAJOR >= 2;
+// automatic continuation of requires_continuation answers (3.3.0 and later export its error class)
+const HAS_CONTINUATION = MAJOR >= 2 && typeof genai.ContinuationInterruptedError === 'function';
+
 class StepFailed extends Error {}
+class StepSkipped extends Error {}
 
 function expect(condition, message) {
   if (!condition) throw new StepFailed(message);
@@ -248,6 +261,81 @@ const steps = [
   }],
 ];
 
+function modelItems(resource) {
+  return items(resource).filter((i) => i.type !== 'user_input');
+}
+
+const kindsOf = (resource) => modelItems(resource).map((i) => i.type);
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+const LONG_INPUT = 'Tell me a long story [iconf: long=6, continuation=16]';
+
+steps.push(
+  ['tool_search, deferred tier, xhigh', async () => {
+    if (!HAS_TODAY) throw new StepSkipped('the legacy revision has no tool_search, deferred tier or xhigh');
+    const lookup = {
+      type: 'function', name: 'lookup_word', description: 'Looks a word up.', defer_loading: true,
+      parameters: { type: 'object', properties: { word: { type: 'string' } } },
+    };
+    const r = plain(await ai.interactions.create({
+      model: MODEL, input: 'Find the right tool [iconf: thought, tool_search]', tools: [lookup, { type: 'tool_search' }],
+      service_tier: 'deferred', generation_config: { thinking_level: 'xhigh' },
+    }));
+    expect(r.status === 'completed', `status ${r.status}, expected completed`);
+    const kinds = kindsOf(r);
+    expect(same(kinds, ['thought', 'tool_search_call', 'tool_search_result', 'model_output']), `steps ${kinds}`);
+    const srv = await serverView(r.id);
+    expect(same(kinds, kindsOf(srv)), `SDK steps ${kinds} != server steps ${kindsOf(srv)}`);
+    const found = (modelItems(r)[2].result || []).map((f) => f.name);
+    expect(same(found, ['lookup_word']), `tool_search_result found ${found}`);
+    expect(r.service_tier === 'deferred', `service_tier ${r.service_tier} not echoed`);
+    expect(textOf(r) === modelTextOfRaw(srv), 'SDK text differs from the server\'s');
+  }],
+  ['newer steps', async () => {
+    if (!HAS_TODAY) throw new StepSkipped('the legacy revision has no retrieval/processing steps');
+    const r = plain(await ai.interactions.create({
+      model: MODEL, input: 'Look it up [iconf: retrieval, processing, transcript, output_error]',
+      tools: [{ type: 'retrieval', retrieval_types: ['rag_store'] }],
+    }));
+    const srv = await serverView(r.id);
+    const kinds = kindsOf(r);
+    expect(same(kinds, ['retrieval_call', 'retrieval_result', 'processing_call', 'processing_result', 'model_output']),
+      `steps ${kinds}`);
+    expect(same(kinds, kindsOf(srv)), 'SDK steps differ from the server\'s');
+    expect(modelItems(r)[0].retrieval_type === 'rag_store', `retrieval step ${JSON.stringify(modelItems(r)[0])}`);
+    const output = modelItems(r)[4];
+    const annotations = (output.content || []).flatMap((c) => (c.annotations || []).map((a) => a.type));
+    expect(same(annotations, ['speech_metadata', 'word_info']), `annotations ${annotations}`);
+    expect(output.error && output.error.code === modelItems(srv)[4].error.code, `model_output.error ${JSON.stringify(output.error)}`);
+    expect(same((r.errors || []).map((e) => e.code), (srv.errors || []).map((e) => e.code)), `errors[] ${JSON.stringify(r.errors)}`);
+  }],
+  ['continuation', async () => {
+    if (!HAS_CONTINUATION) throw new StepSkipped('this release has no automatic continuation');
+    const r = plain(await ai.interactions.create({ model: MODEL, input: LONG_INPUT }));
+    expect(r.status === 'completed', `status ${r.status} after automatic continuation`);
+    const ids = r.continuation_ids || [];
+    expect(ids.length >= 2 && ids[ids.length - 1] === r.id, `continuation_ids ${ids} (id ${r.id})`);
+    const hops = [];
+    for (const id of ids) hops.push(await serverView(id));
+    const statuses = hops.map((h) => h.status);
+    expect(same(statuses.slice(0, -1), statuses.slice(0, -1).map(() => 'requires_continuation')), `hop statuses ${statuses}`);
+    const whole = hops.map(modelTextOfRaw).join('');
+    expect(textOf(r) === whole, `merged text ${JSON.stringify(textOf(r))} != the hops' text ${JSON.stringify(whole)}`);
+    expect(whole.includes('Sentence 6 of 6'), `the answer stopped early: ${JSON.stringify(whole)}`);
+  }],
+  ['continuation (stream)', async () => {
+    if (!HAS_CONTINUATION) throw new StepSkipped('this release has no automatic continuation');
+    const events = await collect(await ai.interactions.create({ model: MODEL, input: LONG_INPUT, stream: true }));
+    const ends = events.filter((e) => e.event_type === 'interaction.completed').map((e) => e.interaction);
+    const statuses = ends.map((i) => i.status);
+    expect(ends.length >= 2 && statuses[statuses.length - 1] === 'completed'
+      && statuses.slice(0, -1).every((s) => s === 'requires_continuation'), `hop statuses ${statuses}`);
+    let whole = '';
+    for (const end of ends) whole += modelTextOfRaw(await serverView(end.id));
+    expect(streamText(events) === whole, `streamed text ${JSON.stringify(streamText(events))} != the hops' text ${JSON.stringify(whole)}`);
+    expect(whole.includes('Sentence 6 of 6'), `the answer stopped early: ${JSON.stringify(whole)}`);
+  }],
+);
+
 async function robustness(kase) {
   console.log(`iconf-client: @google/genai ${VERSION}`);
   console.log(`robustness case ${kase || '(none)'} (${ITEMS}, /${API_VERSION}) against ${BASE_URL}`);
@@ -311,16 +399,23 @@ if (robustAt >= 0) {
 
 console.log(`@google/genai ${VERSION} (${ITEMS}, /${API_VERSION}) against ${BASE_URL}`);
 let failed = 0;
+let skipped = 0;
 for (const [name, step] of steps) {
   try {
     await step();
     console.log(`ok   ${name}`);
   } catch (exc) {
+    if (exc instanceof StepSkipped) {
+      skipped += 1;
+      console.log(`skip ${name}: ${exc.message}`);
+      continue;
+    }
     failed += 1;
     const why = exc instanceof StepFailed ? exc.message : `the SDK raised ${exc && exc.name}: ${exc && exc.message}`;
     console.log(`FAIL ${name}: ${why}`);
     if (process.env.ICONF_DEBUG && !(exc instanceof StepFailed)) console.error(exc);
   }
 }
-console.log(`${steps.length - failed}/${steps.length} steps passed`);
+const ran = steps.length - skipped;
+console.log(`${ran - failed}/${ran} steps passed${skipped ? ` (${skipped} skipped)` : ''}`);
 process.exit(failed ? 1 : 0);

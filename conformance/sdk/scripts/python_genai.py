@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Scenario script: google-genai (Python) 1.x and 3.x against an Interactions API server.
+"""Scenario script: google-genai (Python) 1.x, 2.x and 3.x against an Interactions API server.
 
 Run it through the harness, which starts the mock behind the validating
 proxy and sets the environment:
@@ -15,6 +15,13 @@ inputs carry mock directives (``[iconf: ...]``); a real model reads them as
 plain text. Exit status 0 when every step passed, 1 with a message naming
 the step otherwise.
 
+Today's features are feature-detected, so one script serves every release:
+SDKs that type the newer request fields (tool_search, service_tier
+``deferred``, thinking_level ``xhigh``) and steps (retrieval, processing,
+annotations, model_output.error) run those steps, SDKs with automatic
+continuation run the continuation steps (unary and streamed); older SDKs
+print ``skip <step>: <why>`` for them.
+
 ``--robustness-case [CASE]`` (CASE defaults to $ICONF_ROBUSTNESS_CASE, which
 ``iconf client --robustness`` sets) runs only the streaming and get part, for
 the mock's robustness modes: SDK exceptions propagate (a traceback naming the
@@ -23,6 +30,7 @@ SDK's error class), a wrong result exits 1 with ``FAIL robustness: ...``.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -46,11 +54,28 @@ API_VERSION = os.environ.get("GOOGLE_GENAI_API_VERSION") or ("v1beta" if MAJOR <
 BASE_URL = os.environ.get("GOOGLE_GEMINI_BASE_URL", "https://generativelanguage.googleapis.com").rstrip("/")
 KEY = os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY") or ""
 TERMINAL = {"completed", "failed", "cancelled", "incomplete", "requires_action"}
+
+
+def _has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+#: the SDK types today's additions (API-FACTS §9): tool_search and the other newer steps and enums
+HAS_TODAY = MAJOR >= 2 and _has_module("google.genai._gaos.types.interactions.toolsearch")
+#: the SDK continues requires_continuation answers by itself (automatic_continuation, on by default)
+HAS_CONTINUATION = MAJOR >= 2 and _has_module("google.genai._interactions_continuation")
 POLL_TIMEOUT = float(os.environ.get("ICONF_POLL_TIMEOUT", "30"))
 
 
 class StepFailed(Exception):
     pass
+
+
+class StepSkipped(Exception):
+    """The SDK release lacks what the step needs (feature-detected); not a failure."""
 
 
 def expect(condition: bool, message: str) -> None:
@@ -291,14 +316,95 @@ def main() -> int:
         expect(status_of(answer) == "completed", f"after the function result: status {status_of(answer)!r}")
         expect(text_of(plain(answer)), "no text after the function result")
 
+    def model_items(resource: dict) -> list:
+        return [i for i in items(resource) if i.get("type") != "user_input"]
+
+    def today_request():
+        if not HAS_TODAY:
+            raise StepSkipped("this release does not type tool_search, service_tier 'deferred' or thinking 'xhigh'")
+        lookup = {"type": "function", "name": "lookup_word", "description": "Looks a word up.", "defer_loading": True,
+                  "parameters": {"type": "object", "properties": {"word": {"type": "string"}}}}
+        r = client.interactions.create(model=MODEL, input="Find the right tool [iconf: thought, tool_search]",
+                                       tools=[lookup, {"type": "tool_search"}], service_tier="deferred",
+                                       generation_config={"thinking_level": "xhigh"})
+        d = plain(r)
+        expect(status_of(r) == "completed", f"status {status_of(r)!r}, expected 'completed'")
+        kinds = [i.get("type") for i in model_items(d)]
+        expect(kinds == ["thought", "tool_search_call", "tool_search_result", "model_output"],
+               f"steps {kinds}, expected thought, tool_search_call, tool_search_result, model_output")
+        srv = server_view(d["id"])
+        expect(model_items(srv) == model_items(d) or [i.get("type") for i in model_items(srv)] == kinds,
+               f"SDK steps {kinds} != server steps {[i.get('type') for i in model_items(srv)]}")
+        found = model_items(d)[2].get("result") or []
+        expect([f.get("name") for f in found] == ["lookup_word"], f"tool_search_result found {found}")
+        expect(d.get("service_tier") == "deferred", f"service_tier {d.get('service_tier')!r} not echoed")
+        expect(text_of(d) == model_text_of_raw(srv), "SDK text differs from the server's")
+
+    def newer_steps():
+        if not HAS_TODAY:
+            raise StepSkipped("this release does not type the retrieval/processing steps and newer annotations")
+        r = client.interactions.create(
+            model=MODEL, input="Look it up [iconf: retrieval, processing, transcript, output_error]",
+            tools=[{"type": "retrieval", "retrieval_types": ["rag_store"]}])
+        d = plain(r)
+        srv = server_view(d["id"])
+        kinds = [i.get("type") for i in model_items(d)]
+        expect(kinds == ["retrieval_call", "retrieval_result", "processing_call", "processing_result",
+                         "model_output"], f"steps {kinds}")
+        expect(kinds == [i.get("type") for i in model_items(srv)], "SDK steps differ from the server's")
+        expect(model_items(d)[0].get("retrieval_type") == "rag_store", f"retrieval step {model_items(d)[0]}")
+        output, raw_output = model_items(d)[-1], model_items(srv)[-1]
+        annotations = [a.get("type") for c in output.get("content") or [] for a in c.get("annotations") or []]
+        expect(annotations == ["speech_metadata", "word_info"], f"annotations {annotations}")
+        expect((output.get("error") or {}).get("code") == raw_output["error"]["code"],
+               f"model_output.error {output.get('error')} != server's {raw_output.get('error')}")
+        expect([e.get("code") for e in d.get("errors") or []] == [e["code"] for e in srv.get("errors") or []],
+               f"errors[] {d.get('errors')} != server's {srv.get('errors')}")
+
+    long_input = "Tell me a long story [iconf: long=6, continuation=16]"
+
+    def continuation():
+        if not HAS_CONTINUATION:
+            raise StepSkipped("this release has no automatic continuation")
+        r = client.interactions.create(model=MODEL, input=long_input)
+        d = plain(r)
+        expect(status_of(r) == "completed", f"status {status_of(r)!r} after automatic continuation")
+        ids = d.get("continuation_ids") or []
+        expect(len(ids) >= 2 and ids[-1] == d.get("id"), f"continuation_ids {ids} (id {d.get('id')!r})")
+        hops = [server_view(i) for i in ids]
+        expect([h.get("status") for h in hops[:-1]] == ["requires_continuation"] * (len(ids) - 1),
+               f"hop statuses {[h.get('status') for h in hops]}")
+        whole = "".join(model_text_of_raw(h) for h in hops)
+        expect(text_of(d) == whole, f"merged text {text_of(d)!r} != the hops' text {whole!r}")
+        expect(getattr(r, "output_text", whole) == whole, f"output_text {getattr(r, 'output_text', None)!r}")
+        expect("Sentence 6 of 6" in whole, f"the answer stopped early: {whole!r}")
+
+    def continuation_stream():
+        if not HAS_CONTINUATION:
+            raise StepSkipped("this release has no automatic continuation")
+        events = collect(client.interactions.create(model=MODEL, input=long_input, stream=True))
+        ends = [e["interaction"] for e in events if e.get("event_type") == "interaction.completed"]
+        statuses = [str(i.get("status")) for i in ends]
+        expect(len(ends) >= 2 and statuses[:-1] == ["requires_continuation"] * (len(ends) - 1)
+               and statuses[-1] == "completed", f"hop statuses {statuses}")
+        whole = "".join(model_text_of_raw(server_view(i["id"])) for i in ends)
+        expect(stream_text(events) == whole, f"streamed text {stream_text(events)!r} != the hops' text {whole!r}")
+        expect("Sentence 6 of 6" in whole, f"the answer stopped early: {whole!r}")
+
     steps = [("create", create), ("stream", stream), ("stream resume", resume), ("background + poll", background),
              ("get", get), ("cancel", cancel), ("delete", delete), ("previous_interaction_id", previous),
-             ("function calling round trip", function_call)]
+             ("function calling round trip", function_call), ("tool_search, deferred tier, xhigh", today_request),
+             ("newer steps", newer_steps), ("continuation", continuation),
+             ("continuation (stream)", continuation_stream)]
     print(f"google-genai {VERSION} ({ITEMS}, /{API_VERSION}) against {BASE_URL}", flush=True)
-    failed = 0
+    failed = skipped = 0
     for name, step in steps:
         try:
             step()
+        except StepSkipped as exc:
+            skipped += 1
+            print(f"skip {name}: {exc}", flush=True)
+            continue
         except StepFailed as exc:
             failed += 1
             print(f"FAIL {name}: {exc}", flush=True)
@@ -309,7 +415,8 @@ def main() -> int:
                 traceback.print_exc()
         else:
             print(f"ok   {name}", flush=True)
-    print(f"{len(steps) - failed}/{len(steps)} steps passed", flush=True)
+    ran = len(steps) - skipped
+    print(f"{ran - failed}/{ran} steps passed" + (f" ({skipped} skipped)" if skipped else ""), flush=True)
     return 1 if failed else 0
 
 
