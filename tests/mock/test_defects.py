@@ -17,7 +17,7 @@ def test_405_carries_allow(make_client, method, path, allowed):
     r = c.request(method, path)
     assert r.status_code == 405
     assert {m.strip() for m in r.headers["allow"].split(",")} == allowed
-    assert r.json()["error"]["code"] == 405
+    assert r.json()["error"]["code"] == "method_not_allowed"
 
 
 @pytest.mark.parametrize("value", ["nan", "-5", "inf", "1e309", "soon", "", "99999"])
