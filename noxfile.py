@@ -72,7 +72,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def sdk(session: nox.Session) -> None:
-    """Validate an SDK: `nox -s sdk -- google-genai==3.4.0 @google/genai@3.1.0` installs each named version
+    """Validate an SDK: `nox -s sdk -- google-genai==3.6.1 @google/genai@3.3.0` installs each named version
     into its own environment under .iconf-cache/ and runs its scenario script through `iconf client`."""
     from conformance.sdk.nox_support import sdk as run_sdk
 

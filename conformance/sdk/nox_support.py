@@ -2,8 +2,8 @@
 
     nox -s sdk                                   # every DEFAULT_SPECS entry
     nox -s sdk -- google-genai==1.75.0
-    nox -s sdk -- @google/genai@3.1.0 google-genai==3.4.0
-    nox -s sdk -- google-genai==3.4.0 --api-version v1beta
+    nox -s sdk -- @google/genai@3.3.0 google-genai==3.6.1
+    nox -s sdk -- google-genai==3.6.1 --api-version v1beta
     nox -s sdk -- google-genai==3.4.0 --robustness            # every robustness case (docs/sdk.md)
     nox -s sdk -- @google/genai@3.1.0 --robustness=rate-limit,heartbeats
 
