@@ -168,7 +168,7 @@ def resource(rec: Record, profile: Profile, faults: ActiveFaults, view: str, inc
         out["steps"] = (input_steps(rec.request.turns) if with_input else []) + items
     if not rec.running:
         out["usage"] = _usage(rec, faults)
-        out.update(_continuation(rec))
+        out.update(_continuation(rec, faults))
         errors = output_errors(rec, profile)
         if errors:
             out["errors"] = errors
@@ -187,9 +187,9 @@ def resource(rec: Record, profile: Profile, faults: ActiveFaults, view: str, inc
     return out
 
 
-def _continuation(rec: Record) -> dict:
+def _continuation(rec: Record, faults: ActiveFaults) -> dict:
     """``continuation_token`` of a paused interaction (the resource, its completion event, its status update)."""
-    if rec.status == "requires_continuation" and rec.continuation:
+    if rec.status == "requires_continuation" and rec.continuation and not faults.on("continuation.paused.token"):
         return {"continuation_token": rec.continuation["token"]}
     return {}
 
@@ -214,7 +214,7 @@ def _partial(rec: Record, faults: ActiveFaults, *, start: bool) -> dict:
         out["role"] = "agent" if rec.request.agent else "model"
         out.update(_times(rec, faults))
         out["usage"] = _usage(rec, faults)
-        out.update(_continuation(rec))
+        out.update(_continuation(rec, faults))
     if faults.on("schema.interaction.object-field"):
         out.pop("object")
     return out
@@ -243,7 +243,7 @@ def events(rec: Record, profile: Profile, faults: ActiveFaults) -> list[dict]:
                 usage = _usage(rec, faults) if index == len(items) - 1 and profile.items_field == "steps" else None
                 evs.extend(_block_events(index, item, profile, _chunks(rec), usage))
             if rec.status != "completed":
-                evs.append({**_status(g.status_update, rec.id, rec.status), **_continuation(rec)})
+                evs.append({**_status(g.status_update, rec.id, rec.status), **_continuation(rec, faults)})
             evs.append({"event_type": g.completed, "interaction": _partial(rec, faults, start=False)})
     return perturb_stream(evs, profile, faults, final=final)
 
