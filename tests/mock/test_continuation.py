@@ -165,3 +165,13 @@ def test_input_is_still_required_without_a_token(make_client):
 def test_bad_directive_value(make_client):
     response = _post(make_client(), {"model": MODEL, "input": "x [iconf: continuation=zero]"})
     assert response.status_code == 400 and "continuation" in response.json()["error"]["message"]
+
+
+def test_chain_through_the_sqlite_store(make_client, tmp_path):
+    """The token names its issuer, so a hop finds the paused answer in any store (here SQLite, as --workers use)."""
+    c = make_client(store_path=str(tmp_path / "mock.sqlite"))
+    request = {"model": MODEL, "input": "x [iconf: long=3, continuation=10]"}
+    hops = _hops(c, _post(c, request).json(), request)
+    assert len(hops) > 1 and hops[-1]["status"] == "completed"
+    plain = _post(c, {"model": MODEL, "input": "x [iconf: long=3]"}).json()
+    assert _text(s for h in hops for s in h["steps"]) == _text(plain["steps"])
