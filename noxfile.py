@@ -43,7 +43,8 @@ def tests(session: nox.Session) -> None:
     # spread over every core (pytest-xdist); `nox -s tests -- -n 0` runs serially. Bytecode is written even
     # where PYTHONDONTWRITEBYTECODE is set: every `iconf run` subprocess the tests start otherwise redoes
     # pytest's assertion rewriting of ~300 plugin modules (~2 CPU-seconds each time).
-    workers = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in session.posargs) else ["-n", "auto"]
+    workers = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in session.posargs) else [
+        "-n", "auto", "--dist", "loadgroup"]  # tests sharing a module fixture stay together (tests/conftest.py)
     session.run("pytest", "-q", "-p", "no:randomly", *workers, *session.posargs, env={"PYTHONDONTWRITEBYTECODE": ""})
 
 

@@ -16,3 +16,14 @@ def schemas_for():
             _CACHE[revision] = SchemaSet(get_profile(revision))
         return _CACHE[revision]
     return get
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under xdist (`nox -s tests` runs `-n auto --dist loadgroup`), the tests sharing a module-scoped fixture
+    (one expensive suite run, a recorded cassette set, an installed SDK) go to one worker, so that fixture is
+    built once, not once per worker; everything else is spread test by test."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info is not None else ()
+        if any(d and d[-1].scope in ("module", "class") for d in defs):
+            item.add_marker(pytest.mark.xdist_group(name=item.module.__name__))

@@ -35,6 +35,9 @@ def pytest_args(args: argparse.Namespace, target: str) -> list[str]:
         argv += ["-k", args.k]
     argv += ["-q"] if not args.verbose else ["-v"]
     argv += ["-rfE", "--tb=short", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    workers = getattr(args, "numprocesses", None)
+    if workers not in (None, "0"):
+        argv += ["-n", workers]  # pytest-xdist; see conformance.suite.distributed
     argv += args.pytest_args
     return argv
 
@@ -65,6 +68,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.target and args.target not in ("mock", "live", "replay") and not args.target.startswith(
             ("http://", "https://")):
         raise UsageError(f"--target {args.target!r}: use mock, live, replay or an http(s):// base URL")
+    workers = getattr(args, "numprocesses", None)
+    if workers is not None and workers != "auto" and not (workers.isdigit()):
+        raise UsageError(f"-n {workers!r}: give a number of worker processes or auto")
     if args.cassette_dir:
         os.environ["ICONF_CASSETTE_DIR"] = args.cassette_dir
     worst = 0
@@ -81,6 +87,10 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     add_cli_options(p)
     p.add_argument("--replay", action="store_true", help="same as --target replay")
     p.add_argument("-k", default=None, help="pytest -k expression to pick scenarios")
+    p.add_argument("-n", "--numprocesses", default=None, metavar="N|auto",
+                   help="spread the scenarios over N worker processes (pytest-xdist; auto: one per core). "
+                        "Off by default, and best left off for --target live (rate limits): the request budget "
+                        "is split between the workers")
     p.add_argument("-v", "--verbose", action="store_true")
     p.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
 

@@ -55,6 +55,10 @@ class IconfRun:
     schemas: dict = field(default_factory=dict)
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
     open_error: str | None = None
+    #: under xdist (see .distributed): the controller's side, and the target as a worker described it
+    controller: Any = None
+    remote_target: dict | None = None
+    remote_model: str | None = None
 
     def schema_set(self, revision: str) -> SchemaSet:
         if revision not in self.schemas:
@@ -92,20 +96,28 @@ def pytest_configure(config: pytest.Config) -> None:
         selected = frozenset(r.id for r in RULES.select(rules.split(","))) if rules else None
     except (ValueError, KeyError) as exc:
         raise pytest.UsageError(f"iconf: {exc}") from None
+    from . import distributed
+    from .options import OPTIONS
+
+    options = {opt.dest: config.getoption(f"iconf_{opt.dest}") for opt in OPTIONS}
     report_dir = None
-    if not config.getoption("iconf_no_report"):
+    if distributed.is_worker(config):  # the controller's run directory, key and this worker's budget share
+        given = distributed.worker_setup(config, spec, options)
+        report_dir = Path(given) if given else None
+    elif not config.getoption("iconf_no_report"):
         from ..reports import new_run_dir
 
         report_dir = new_run_dir(Path(config.getoption("iconf_report_dir")), _target_name(spec))
+    if report_dir is not None:
         if not getattr(config.option, "xmlpath", None):
             config.option.xmlpath = str(report_dir / "junit.xml")
         if hasattr(config.option, "allure_report_dir") and not config.option.allure_report_dir:
             config.option.allure_report_dir = str(report_dir / "allure-results")
-    from .options import OPTIONS
-
-    options = {opt.dest: config.getoption(f"iconf_{opt.dest}") for opt in OPTIONS}
-    config.stash[_KEY] = IconfRun(options=options, target_spec=spec, revisions=revisions, selected=selected,
-                                  report_dir=report_dir, started=_utcnow(), strictness=strict)
+    run = config.stash[_KEY] = IconfRun(options=options, target_spec=spec, revisions=revisions, selected=selected,
+                                        report_dir=report_dir, started=_utcnow(), strictness=strict)
+    if distributed.is_controller(config):
+        run.controller = distributed.Controller(run)
+        config.pluginmanager.register(run.controller, "iconf-xdist-controller")
     if options["record"] or spec == "replay":  # cassettes: record (--iconf-record MODE) or replay them
         from ..cassettes.recorder import CassetteRecorder
 
@@ -309,6 +321,10 @@ def _record(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo,
         transcript=transcript, area=area,
     )
     run.results.append(result)
+    if hasattr(item.config, "workerinput"):  # the controller collects it from the report (.distributed)
+        from .distributed import attach
+
+        attach(report, result)
     _allure_labels(item, result, transcript, outcome)
 
 
@@ -358,15 +374,16 @@ def _evidence_dicts(violations: list[dict]) -> str:
 def build_record(run: IconfRun):
     from ..reports import RunRecord
 
-    target = run.target.redacted() if run.target is not None else {"name": _target_name(run.target_spec),
-                                                                    "kind": run.target_spec, "base_url": None}
+    target = (run.target.redacted() if run.target is not None else run.remote_target
+              or {"name": _target_name(run.target_spec), "kind": run.target_spec, "base_url": None})
     spent = vars(run.spent) if run.spent is not None else {"requests": 0}
     # keys stay in the options so the report writers know what to redact; they never reach disk
     options = dict(run.options, api_key=getattr(run.target, "api_key", None) or run.options.get("api_key"))
     return RunRecord(
         run_id=run.report_dir.name if run.report_dir else f"run-{run.started}", started=run.started,
         finished=_utcnow(), target=target, revisions=run.revisions,
-        model=run.target.model if run.target is not None else run.options.get("model"), suite_version=__version__,
+        model=run.target.model if run.target is not None else run.remote_model or run.options.get("model"),
+        suite_version=__version__,
         options=options, scenarios=run.results, spent=dict(spent), extra_findings=run.extra_findings,
         parties=("server", "both"),  # a suite run judges the target server; client rules belong to the proxy
     )
@@ -376,6 +393,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = _run(session.config)
     if run is None:
         return
+    if hasattr(session.config, "workerinput"):  # an xdist worker: the controller writes the report
+        from .distributed import worker_output
+
+        try:
+            worker_output(session.config, run)
+        finally:
+            run._stack.close()
+        return
+    if run.controller is not None:
+        run.controller.merge()
     try:
         record = build_record(run)
         session.config.stash[_RECORD_KEY] = record
@@ -413,7 +440,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 def pytest_unconfigure(config: pytest.Config) -> None:
     """junit.xml and allure-results are written after our report: sweep the run directory for keys once more."""
     run = _run(config)
-    if run is None or run.report_dir is None or not run.report_dir.exists():
+    if run is None or run.report_dir is None or not run.report_dir.exists() or hasattr(config, "workerinput"):
         return
     from ..reports import scrub_tree
 
