@@ -77,7 +77,8 @@ _CLIENT_CREATE_RULES = (
     "schema.request.valid", "schema.request.no-read-only", "request.model-xor-agent", "request.input.required",
     "request.store-false.no-background", "request.store-false.no-previous", "request.agent.background",
     "request.config.matches-kind", "request.function-result.call-id", "request.generation-config.bounds",
-    "request.response-format.mime-type",
+    "request.response-format.mime-type", "continuation.hop.shape", "continuation.hop.token-matches",
+    "thought.signature.sent-back",
 )
 _SERVER_REJECT_RULES = (
     "request.model-xor-agent", "request.input.required", "request.store-false.no-background",
@@ -87,7 +88,8 @@ _SERVER_REJECT_RULES = (
 _RESOURCE_RULES = (
     "schema.interaction.valid", "schema.interaction.object-field", "schema.type.known", "revision.header.honoured",
     "lifecycle.status.known", "lifecycle.transition.legal", "lifecycle.terminal.immutable",
-    "lifecycle.timestamps.ordered", "lifecycle.id.stable",
+    "lifecycle.timestamps.ordered", "lifecycle.id.stable", "schema.value.known", "schema.field.known",
+    "thought.signature.present", "continuation.paused.token",
 )
 _STREAM_RULES = (
     "stream.content-type", "stream.framing.json-data", "stream.framing.done-frame", "stream.event.name-matches",
@@ -95,6 +97,8 @@ _STREAM_RULES = (
     "stream.block.start-first", "stream.block.index-consecutive", "stream.block.closed", "stream.delta.type-matches",
     "stream.block.assembled-valid", "stream.event-id.unique", "stream.interaction-id.consistent",
     "stream.status.legal-transition", "schema.event.valid", "schema.type.known", "lifecycle.status.known",
+    "stream.framing.bare-json", "schema.value.known", "schema.field.known", "thought.signature.present",
+    "continuation.paused.token",
 )
 
 
@@ -532,7 +536,10 @@ class ProxyRecorder:
             return out
         self.state.record_items(iid, result.items)
         if ctx.record.op == "create" and self.state.get(iid) is not None:
-            self.state.record({"id": iid}, store=ctx.store)
+            # status and continuation_token of the completion event: a later hop is judged against them
+            final = result.completed_interaction or {}
+            self.state.record({"id": iid, **{k: final[k] for k in ("status", "continuation_token") if k in final}},
+                              store=ctx.store)
         if result.completed_interaction is not None:
             ctx.record.rules += [r for r in ("lifecycle.transition.legal", "lifecycle.terminal.immutable",
                                              "lifecycle.id.stable") if r not in ctx.record.rules]

@@ -14,7 +14,7 @@ import importlib.metadata
 import os
 from pathlib import Path
 
-from .options import add_cli_options, to_pytest_args
+from .options import add_cli_options, default_revision, to_pytest_args
 
 
 def _plugin_autoloaded() -> bool:
@@ -75,7 +75,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         os.environ["ICONF_CASSETTE_DIR"] = args.cassette_dir
     worst = 0
     for target in default_targets(args):
-        print(f"iconf run: target {target}, revision {args.revision}")
+        print(f"iconf run: target {target}, revision {args.revision or default_revision(target)}")
         code = pytest.main(pytest_args(args, target))
         if code not in (0, 1):
             code = 2 if code in (3, 4) else 1  # internal error / usage error / interrupted

@@ -11,7 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-REVISION_HELP = "legacy | 2026-05-20 | all (comma list allowed; default 2026-05-20)"
+REVISION_HELP = ("legacy | 2026-05-20 | all (comma list allowed; default per target: 2026-05-20, and always "
+                 "2026-05-20 for live, which retired legacy on 2026-06-08)")
+
+#: the revision a target runs when --revision is not given; the live API serves only 2026-05-20 since
+#: legacy was removed on 2026-06-08 (API-FACTS §9), so it never defaults to anything else
+DEFAULT_REVISIONS: dict[str, str] = {"live": "2026-05-20"}
+DEFAULT_REVISION = "2026-05-20"
+
+
+def default_revision(target: str | None) -> str:
+    """The --revision a run against ``target`` uses when none is given."""
+    return DEFAULT_REVISIONS.get(target or "", DEFAULT_REVISION)
 
 
 @dataclass(frozen=True)
@@ -47,7 +58,7 @@ class Option:
 
 OPTIONS: tuple[Option, ...] = (
     Option("target", "mock | live | replay | http(s)://host:port[/prefix]"),
-    Option("revision", REVISION_HELP, default="2026-05-20"),
+    Option("revision", REVISION_HELP),
     Option("rules", "only these rules: IDs, areas or prefix globs, comma-separated"),
     Option("report-dir", "base directory of the run reports (reports/<timestamp>-<target>/)", default="reports"),
     Option("no-report", "write no report directory", action="store_true"),

@@ -89,8 +89,10 @@ def pytest_configure(config: pytest.Config) -> None:
     spec = config.getoption("iconf_target", None)
     if not spec:
         return
+    from .options import default_revision
+
     try:
-        revisions = revision_names(config.getoption("iconf_revision"))
+        revisions = revision_names(config.getoption("iconf_revision") or default_revision(spec))
         strict = Strictness.from_options(config.getoption("iconf_strict"))
         rules = config.getoption("iconf_rules")
         selected = frozenset(r.id for r in RULES.select(rules.split(","))) if rules else None
@@ -225,9 +227,20 @@ def judge(request: pytest.FixtureRequest, iconf_run: IconfRun, client):
 
     marker = request.node.get_closest_marker("iconf")
     if marker:
-        missing = [n for n in marker.kwargs.get("needs", ()) if n not in client.config.capabilities]
+        needs = marker.kwargs.get("needs", ())
+        caps = client.config.capabilities
+        # "no-NAME": the scenario is about a target *without* NAME (e.g. no-legacy: legacy was retired)
+        missing = [n for n in needs if not n.startswith("no-") and n not in caps]
         if missing:
             pytest.skip(f"the {client.config.name} target lacks capability {', '.join(missing)}")
+        present = [n[3:] for n in needs if n.startswith("no-") and n[3:] in caps]
+        if present:
+            pytest.skip(f"the {client.config.name} target has capability {', '.join(present)}")
+    revision = request.node.callspec.params.get("revision") if hasattr(request.node, "callspec") else None
+    if (revision == "legacy" and "legacy" not in client.config.capabilities
+            and "no-legacy" not in (marker.kwargs.get("needs", ()) if marker else ())):
+        pytest.skip(f"the {client.config.name} target retired the legacy revision (removed from the live API on "
+                    "2026-06-08); only revision.legacy.retired is checked there")
     j = Judge(client, iconf_run.selected)
     if marker:
         for rule_id in marker.kwargs.get("rules", ()):

@@ -36,11 +36,12 @@ CAPABILITIES = {
     "tools": "runs built-in tools (google_search, code_execution, url_context, ...)",
     "multimodal": "accepts image/audio/video/document input inline and by uri",
     "resume": "replays a stream from last_event_id",
+    "legacy": "serves the legacy revision (Api-Revision: 2026-05-07); the live API retired it on 2026-06-08",
 }
 
 MOCK_CAPABILITIES = frozenset(CAPABILITIES)
-LIVE_CAPABILITIES = frozenset(CAPABILITIES) - {"scripted"}
-URL_CAPABILITIES = frozenset({"store", "background", "functions", "structured", "resume"})
+LIVE_CAPABILITIES = frozenset(CAPABILITIES) - {"scripted", "legacy"}
+URL_CAPABILITIES = frozenset({"store", "background", "functions", "structured", "resume", "legacy"})
 
 
 class TargetSpecError(ValueError):
