@@ -44,6 +44,7 @@ log = logging.getLogger("conformance.mock")
 VERSIONS = ("v1beta", "v1")
 FAULT_HEADER = "x-iconf-fault"
 _POLL_S = 0.02
+_NO_CASES: frozenset[str] = frozenset()
 #: create bodies larger than this are decoded and validated in a worker thread (smaller ones cost < 1 ms)
 OFFLOAD_BYTES = 16 * 1024
 
@@ -85,6 +86,7 @@ class MockApp:
         self.service = Service(config)
         self.store = self.service.store
         self.robustness = Robustness(config.robustness)
+        self._config_faults = ActiveFaults(config.faults)  # immutable: one for every request
         #: big create bodies are worked one at a time (created lazily: it binds to the running event loop)
         self._heavy_limiter: anyio.CapacityLimiter | None = None
 
@@ -119,12 +121,14 @@ class MockApp:
 
     def endpoint(self, fn: Callable[[Request, Ctx], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
         async def handler(request: Request) -> Response:
-            faults = ActiveFaults(self.config.faults)
+            faults = self._config_faults
             try:
                 if self.config.latency_ms:
                     await asyncio.sleep(self.config.latency_ms / 1000)
                 try:
-                    faults = faults | parse_fault_header(request.headers.get(FAULT_HEADER))
+                    header = request.headers.get(FAULT_HEADER)
+                    if header:
+                        faults = faults | parse_fault_header(header)
                 except UnknownFaultError as exc:
                     raise invalid(f"Invalid value for header 'X-Iconf-Fault': {exc}") from None
                 self._auth(request, faults)
@@ -133,7 +137,8 @@ class MockApp:
                                     f"use {' or '.join(VERSIONS)}")
                 ctx = Ctx(self._revision(request, faults), faults)
                 try:
-                    cases = self.robustness.cases(request.headers.get(ROBUSTNESS_HEADER))
+                    header = request.headers.get(ROBUSTNESS_HEADER)
+                    cases = self.robustness.cases(header) if header or self.robustness.run_cases else _NO_CASES
                 except UnknownCaseError as exc:
                     raise invalid(f"Invalid value for header 'X-Iconf-Robustness': {exc}") from None
                 if (early := await self.robustness.before(request, cases)) is not None:

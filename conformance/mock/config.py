@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..profiles import DEFAULT_REVISION, get_profile
-from .limits import DEFAULT_LIMITS, Limits
 from .errors import ERROR_CODE_STYLES
+from .limits import DEFAULT_LIMITS, Limits
 
 
 @dataclass(frozen=True)

@@ -424,7 +424,10 @@ def parse_directives(turns: list[dict]) -> dict[str, str]:
     for block in user[-1]["content"]:
         if block.get("type") != "text":
             continue
-        for match in _DIRECTIVE.finditer(block.get("text", "")):
+        text = block.get("text", "")
+        if "[" not in text:  # no directive possible: skip the regex (most texts)
+            continue
+        for match in _DIRECTIVE.finditer(text):
             for token in match.group(1).split(","):
                 token = token.strip().lower()
                 if not token:

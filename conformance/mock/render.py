@@ -14,11 +14,11 @@ stream replay with ``last_event_id`` hit exactly the same event ids.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 
 from ..profiles import Profile
+from . import _jsoncopy as copy  # JSON trees: a deepcopy without memo overhead
 from ._blocks import CONTENT_TYPES, OUTPUT_ERROR, TOOL_CALLS, TOOL_RESULTS
 from .faults import ActiveFaults
 from .model import json_schema_of

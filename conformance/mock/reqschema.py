@@ -51,7 +51,7 @@ def _format_checker() -> jsonschema.FormatChecker:
 @lru_cache(maxsize=4)
 def _components(schema_path: str) -> dict:
     with open(schema_path, encoding="utf-8") as fh:
-        return _relax(yaml.safe_load(fh)["components"])
+        return _relax(yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["components"])
 
 
 @lru_cache(maxsize=16)
@@ -137,6 +137,18 @@ def _schema_path(profile: Profile) -> str:
     if path is None:
         path = _PATHS[profile.name] = str(profile.schema_path)
     return path
+
+
+def warm(profiles) -> None:
+    """Load and compile every request validator now (a server calls this before it accepts connections).
+
+    Otherwise the first create of each revision pays for reading the OpenAPI document while other clients wait.
+    """
+    for profile in profiles:
+        path = _schema_path(profile)
+        for component in set(profile.request_components.values()):
+            _fast(path, component)
+            _validator(path, component)
 
 
 def check_item(item: dict, profile: Profile, component: str, where: str) -> None:
