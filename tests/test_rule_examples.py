@@ -556,6 +556,52 @@ def ex_thought_signature_sent_back(s, bad):
              S.function_call_item(p),
              {"type": "function_result", "call_id": "call_1", "name": "get_weather", "result": {"t": 21}}]
     return check_request(s, _req(p, input=steps))
+def ex_stream_completion_status_final(s, bad):
+    def mutate(p, events):
+        if bad:  # (the status updates before it are dropped, so the only finding is this rule's)
+            events[:] = [e for e in events if e["event_type"] != p.grammar.status_update]
+            events[-1]["interaction"]["status"] = "in_progress"
+    return _stream(s, mutate)
+
+
+def ex_stream_completion_matches_resource(s, bad):
+    from conformance.checks.meaning import check_completion_matches
+
+    p = s.profile
+    result = check_stream_bytes(s, S.to_bytes(S.events_for(p, S.sample_items(p))))
+    stored = S.resource(p, S.sample_items(p))
+    if bad:
+        stored["usage"] = dict(stored["usage"], total_thought_tokens=4, total_tokens=16)
+    return check_completion_matches(result.completed_interaction, stored)
+
+
+def _tool_pair(call_id="gs_1", result_call_id="gs_1"):
+    return [{"type": "google_search_call", "id": call_id, "arguments": {"queries": ["tides"]}},
+            {"type": "google_search_result", "call_id": result_call_id, "result": [{"url": "https://example.com"}]}]
+
+
+def ex_timeline_call_id_unique(s, bad):
+    p = s.profile
+    items = [S.function_call_item(p, "call_1"), *_tool_pair("gs_1", "gs_1"),
+             S.function_call_item(p, "call_1" if bad else "call_2")]
+    body = S.resource(p, items, status="requires_action")
+    return check_exchange(s, Exchange("GET", "/v1beta/interactions/v1_abc", status=200, response_body=body))
+
+
+def ex_timeline_result_follows_call(s, bad):
+    p = s.profile
+    items = [*_tool_pair("gs_1", "gs_2" if bad else "gs_1"), S.text_item(p, "Canberra.")]
+    body = S.resource(p, items)
+    return check_exchange(s, Exchange("GET", "/v1beta/interactions/v1_abc", status=200, response_body=body))
+
+
+def ex_usage_breakdown_consistent(s, bad):
+    body = _created(s.profile)
+    body["usage"] = dict(body["usage"], input_tokens_by_modality=[{"modality": "text", "tokens": 3},
+                                                                  {"modality": "image", "tokens": 2}],
+                         total_cached_tokens=2, output_tokens_by_modality=[{"modality": "text",
+                                                                           "tokens": 8 if bad else 7}])
+    return check_exchange(s, Exchange("GET", "/v1beta/interactions/v1_abc", status=200, response_body=body))
 
 
 EXAMPLES: dict[str, Check] = {

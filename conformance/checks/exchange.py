@@ -14,6 +14,7 @@ from typing import Any
 
 from ..rules import RULES, Violation, violation
 from ..schema import SchemaSet
+from .meaning import check_meaning
 from .payload import check_delete_body, check_error_body, check_interaction, short
 from .request import ConversationState, check_get_params, check_request
 
@@ -116,6 +117,7 @@ def _check_success_body(schemas: SchemaSet, ex: Exchange, op: str, iid: str | No
         return []
     body = ex.response_body
     out = check_interaction(schemas, body, location=ex.label)
+    out += check_meaning(profile, body, location=ex.label)
     if isinstance(body, Mapping):
         other = [p for p in ("steps", "outputs") if p != profile.items_field and p in body]
         if other and profile.items_field not in body:

@@ -34,6 +34,7 @@ from ..rules import Violation, violation
 from ..schema import SchemaSet
 from ..sse import RawFrames, SSEEvent, SSEParser
 from .assembly import OPAQUE, BlockAssembler, canonical, first_difference, model_items
+from .meaning import check_completion_status, check_usage_breakdown
 from .payload import (
     check_item,
     check_partial_interaction,
@@ -586,6 +587,8 @@ class StreamChecker:
             self._completed = dict(interaction)
             self._extend(paused_violations(self.profile, interaction, location="/interaction"), event)
             self._extend(check_usage(interaction.get("usage"), location="/interaction/usage"), event)
+            self._extend(check_usage_breakdown(interaction.get("usage"), location="/interaction/usage"), event)
+            self._extend(check_completion_status(self.profile, interaction), event)
             if self._open:
                 self._report("stream.block.closed",
                              f"blocks {sorted(self._open)} were never stopped before {et}", event=event,

@@ -104,6 +104,13 @@ def _final_faults(evs: list[dict], profile: Profile, faults: ActiveFaults) -> No
     if terminal_at is None:
         return
     terminal = evs[terminal_at]
+    if _is(terminal, g.completed) and isinstance(terminal.get("interaction"), dict):
+        if faults.on("stream.completion.status-final"):
+            terminal["interaction"]["status"] = "in_progress"
+        usage = terminal["interaction"].get("usage")
+        if faults.on("stream.completion.matches-resource") and isinstance(usage, dict):
+            usage["total_thought_tokens"] = usage.get("total_thought_tokens", 0) + 1
+            usage["total_tokens"] = usage.get("total_tokens", 0) + 1
     if faults.on("stream.terminal.last"):
         status = terminal.get("interaction", {}).get("status", "failed")
         iid = next(ev["interaction"]["id"] for ev in evs if "interaction" in ev)

@@ -75,6 +75,8 @@ def _usage(rec: Record, faults: ActiveFaults) -> dict:
     usage = copy.deepcopy(rec.usage)
     if faults.on("usage.totals.add-up"):
         usage["total_tokens"] += 1
+    if faults.on("usage.breakdown.consistent"):
+        usage["total_cached_tokens"] = usage.get("total_input_tokens", 0) + 1
     return usage
 
 
@@ -93,6 +95,14 @@ def model_items(rec: Record, profile: Profile, faults: ActiveFaults) -> list[dic
         for block in blocks:
             if block.get("type") == "thought":
                 block.pop("signature", None)
+    if faults.on("timeline.call-id.unique"):
+        first_call = next((b for b in blocks if b["type"].endswith("_call")), None)
+        if first_call is not None:
+            blocks.append(copy.deepcopy(first_call))
+    if faults.on("timeline.result.follows-call"):
+        for block in blocks:
+            if block["type"].endswith("_result") and block["type"] != "function_result" and "call_id" in block:
+                block["call_id"] += "-orphan"
     if profile.items_field == "outputs":
         blocks = [b for b in blocks if b["type"] != OUTPUT_ERROR]  # legacy outputs have nowhere to say it
         # (not on structured-output calls, whose text must stay one JSON document)

@@ -22,16 +22,19 @@ from ..checks import (
     check_exchange,
     compare_with_resource,
 )
+from ..checks.meaning import check_completion_matches
 from ..rules import RULES, Violation, violation
 from ..targets import Answer, StreamAnswer, TargetClient
 
 #: rules every stream check exercises
 STREAM_RULES = tuple(r.id for r in RULES if r.area == "stream" and r.id not in (
-    "stream.event-id.resumable", "stream.assembly.matches-resource", "stream.framing.done-frame"))
+    "stream.event-id.resumable", "stream.assembly.matches-resource", "stream.framing.done-frame",
+    "stream.completion.matches-resource"))
 STREAM_RULES += ("schema.event.valid", "lifecycle.status.known", "thought.signature.present")
 RESOURCE_RULES = ("schema.interaction.valid", "schema.interaction.object-field", "lifecycle.status.known",
-                  "usage.totals.add-up", "schema.type.known", "schema.value.known", "schema.field.known",
-                  "revision.header.honoured", "thought.signature.present", "continuation.paused.token")
+                  "usage.totals.add-up", "usage.breakdown.consistent", "schema.type.known", "schema.value.known",
+                  "schema.field.known", "revision.header.honoured", "thought.signature.present",
+                  "continuation.paused.token", "timeline.call-id.unique", "timeline.result.follows-call")
 
 
 class Judge:
@@ -139,6 +142,11 @@ class Judge:
     def matches(self, stream_items: list, resource: Mapping, where: str) -> None:
         self.add(compare_with_resource(self.profile, stream_items, resource, location=where),
                  "stream.assembly.matches-resource")
+
+    def completion(self, result: Any, resource: Mapping, where: str) -> None:
+        """The stream's completion event against a GET of the finished interaction (same status, same usage)."""
+        self.add(check_completion_matches(result.completed_interaction, resource, location=where),
+                 "stream.completion.matches-resource")
 
     def error(self, answer: Answer | StreamAnswer, where: str) -> None:
         self.add(check_error_body(self.schemas, answer.status, answer.body, location=where), "error.envelope.shape")

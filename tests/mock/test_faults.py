@@ -449,6 +449,43 @@ def _(c, rev, g):
                                  + u["total_tool_use_tokens"])
 
 
+@fault("stream.completion.status-final")
+def _(c, rev, g):
+    evs = _events(c)
+    assert evs[-1]["event_type"] == g.completed and evs[-1]["interaction"]["status"] == "in_progress"
+    assert c.fetch(evs[0]["interaction"]["id"]).json()["status"] == "completed"
+
+
+@fault("stream.completion.matches-resource")
+def _(c, rev, g):
+    evs = _events(c)
+    completed = evs[-1]["interaction"]
+    stored = c.fetch(completed["id"]).json()
+    assert completed["usage"]["total_thought_tokens"] == stored["usage"]["total_thought_tokens"] + 1
+
+
+def _ids(items, key):
+    return [i[key] for i in items if key in i and i["type"] != "function_result"]
+
+
+@fault("timeline.call-id.unique")
+def _(c, rev, g):
+    ids = _ids(items_of(c.create("[iconf: google_search] x")), "id")
+    assert len(ids) == 2 and ids[0] == ids[1]
+
+
+@fault("timeline.result.follows-call")
+def _(c, rev, g):
+    items = items_of(c.create("[iconf: google_search] x"))
+    assert _ids(items, "call_id") == [f"{_ids(items, 'id')[0]}-orphan"]
+
+
+@fault("usage.breakdown.consistent")
+def _(c, rev, g):
+    u = c.create("x")["usage"]
+    assert u["total_cached_tokens"] > u["total_input_tokens"]
+
+
 @fault("revision.header.honoured")
 def _(c, rev, g):
     asked = get_profile(rev)

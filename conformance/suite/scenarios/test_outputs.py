@@ -17,6 +17,7 @@ _PNG_1PX = base64.b64encode(bytes.fromhex(
 
 
 @iconf(area="outputs", rules=[*RESOURCE_RULES, *STREAM_RULES, "stream.assembly.matches-resource",
+                              "stream.completion.matches-resource",
                               "timeline.post.model-only", "timeline.get.starts-with-input", "lifecycle.id.stable"],
        needs=["store"])
 @pytest.mark.parametrize("kind", OUTPUT_KINDS)
@@ -45,6 +46,7 @@ def test_output_kind(client, judge, revision, kind):
     if result.interaction_id and result.terminal == p.grammar.completed:
         after = judge.fetch(client.get(result.interaction_id), "GET after stream")
         judge.matches(result.items, after, "stream vs GET")
+        judge.completion(result, after, "completion event vs GET")
 
 
 def _input_forms(profile) -> dict:
@@ -87,7 +89,9 @@ def test_input_form(client, judge, revision, form):
     judge.interaction(body, op="create", request=request)
 
 
-@iconf(area="outputs", rules=["stream.assembly.matches-resource"], needs=["scripted", "store"])
+@iconf(area="outputs", rules=["stream.assembly.matches-resource", "stream.completion.matches-resource",
+                              "timeline.call-id.unique", "timeline.result.follows-call", *STREAM_RULES],
+       needs=["scripted", "store"])
 def test_everything_at_once_streams_like_it_stores(client, judge, revision):
     """One answer with every block/step type: the stream assembles to exactly what GET returns."""
     request = scripted(client.config, "all", tools=[{"type": "function", "name": "noop", "description": "unused",
@@ -96,5 +100,6 @@ def test_everything_at_once_streams_like_it_stores(client, judge, revision):
     assert result.interaction_id, "the stream carried no interaction id"
     stored = judge.fetch(client.get(result.interaction_id), "GET after stream")
     judge.matches(result.items, stored, "stream vs GET")
+    judge.completion(result, stored, "completion event vs GET")
     replay = judge.stream(client.get_stream(result.interaction_id), "GET ?stream=true replay")
     judge.matches(replay.items, stored, "GET stream vs GET")
