@@ -577,7 +577,7 @@ def ex_stream_completion_matches_resource(s, bad):
 
 def _tool_pair(call_id="gs_1", result_call_id="gs_1"):
     return [{"type": "google_search_call", "id": call_id, "arguments": {"queries": ["tides"]}},
-            {"type": "google_search_result", "call_id": result_call_id, "result": [{"url": "https://example.com"}]}]
+            {"type": "google_search_result", "call_id": result_call_id, "result": [{"search_suggestions": "tides"}]}]
 
 
 def ex_timeline_call_id_unique(s, bad):
