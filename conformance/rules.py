@@ -297,7 +297,7 @@ _CATALOGUE: tuple[Rule, ...] = (
     # --- continuation: long answers paused and continued in hops (newer SDK typings) ---------------
     _r("continuation.paused.token", "MUST",
        "An interaction with status requires_continuation carries a non-empty continuation_token (resource and completion event).",
-       "[PY361][JS330] Interaction.continuation_token; FACTS §9", fault=False, revisions=("2026-05-20",)),
+       "[PY361][JS330] Interaction.continuation_token; FACTS §9", revisions=("2026-05-20",)),
     _r("continuation.hop.shape", "MUST",
        "A continuation hop sends continuation_token with previous_interaction_id = the paused interaction and no input (with store=false: the original input and no previous_interaction_id).",
        "[PY361] _interactions_continuation; FACTS §9", party="client", fault=False, revisions=("2026-05-20",)),
@@ -306,10 +306,10 @@ _CATALOGUE: tuple[Rule, ...] = (
        "[PY361] _interactions_continuation; FACTS §9", party="client", fault=False, revisions=("2026-05-20",)),
     _r("continuation.chain.terminal", "MUST",
        "A server accepts a well-formed hop, and a chain of hops ends in a terminal status.",
-       "[PY361][JS330] automatic continuation; FACTS §9", fault=False, revisions=("2026-05-20",)),
+       "[PY361][JS330] automatic continuation; FACTS §9", revisions=("2026-05-20",)),
     _r("continuation.chain.text-adds-up", "MUST",
        "The text of all hops of a continued answer, joined in order, is the whole answer (nothing lost, nothing repeated).",
-       "[PY361] merge of hop steps; FACTS §9", fault=False, revisions=("2026-05-20",)),
+       "[PY361] merge of hop steps; FACTS §9", revisions=("2026-05-20",)),
     # --- thought: signatures that carry reasoning across turns ----------------------------------------
     _r("thought.signature.present", "MUST",
        "A thought step a server produces (assembled from a stream, or in a resource) carries a non-empty signature.",

@@ -112,6 +112,14 @@ _REGISTRY: tuple[Fault, ...] = (
        "the start event says queued and a status_update jumps to requires_action (queued may not move there)"),
     _f("stream.assembly.matches-resource", "stream",
        "the stream's last text delta carries extra text the resource does not have"),
+    _f("continuation.paused.token", "resource,stream",
+       "2026-05-20: a paused ([iconf: continuation=N]) interaction carries no continuation_token (resource, status "
+       "update, completion event)"),
+    _f("continuation.chain.terminal", "create",
+       "2026-05-20: a well-formed continuation hop (previous_interaction_id + continuation_token, no input) is "
+       "refused with 400"),
+    _f("continuation.chain.text-adds-up", "create",
+       "2026-05-20: each continuation hop starts by repeating the last word of the hop before"),
     _f("thought.signature.present", "resource,stream",
        "thought steps come without a signature (in the resource and the stream)"),
     _f("stream.completion.status-final", "stream",

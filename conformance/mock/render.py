@@ -199,7 +199,7 @@ def resource(rec: Record, profile: Profile, faults: ActiveFaults, view: str, inc
 
 def _continuation(rec: Record, faults: ActiveFaults) -> dict:
     """``continuation_token`` of a paused interaction (the resource, its completion event, its status update)."""
-    if rec.status == "requires_continuation" and rec.continuation and "continuation.paused.token" not in faults.ids:
+    if rec.status == "requires_continuation" and rec.continuation and not faults.on("continuation.paused.token"):
         return {"continuation_token": rec.continuation["token"]}
     return {}
 

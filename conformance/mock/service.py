@@ -128,7 +128,7 @@ class Service:
         elif owner.request.store:
             raise invalid("A continuation hop of a stored interaction needs 'previous_interaction_id' (the "
                           "interaction that issued 'continuation_token')")
-        if "continuation.chain.terminal" in ctx.faults.ids:
+        if ctx.faults.on("continuation.chain.terminal"):
             raise invalid("Invalid value at 'input': a create request needs input (fault continuation.chain.terminal: "
                           "the continuation hop is refused)")
         # the hop continues the paused turn: its own input (resent only with store=false) is not a new turn
@@ -137,7 +137,7 @@ class Service:
         history = owner.conversation()
         interaction_id, seq = self.store.new_id()
         result = model.continue_answer(state["rest"], state["pause"], history, ctx.profile.name)
-        if "continuation.chain.text-adds-up" in ctx.faults.ids and result.outputs and result.outputs[0]["type"] == "text":
+        if ctx.faults.on("continuation.chain.text-adds-up") and result.outputs and result.outputs[0]["type"] == "text":
             said = owner.outputs[-1].get("text", "") if owner.outputs else ""
             result.outputs[0]["text"] = (said.split() or ["again"])[-1] + " " + result.outputs[0]["text"]
         return self._record(interaction_id, seq, req, ctx, result, history, req.tools)

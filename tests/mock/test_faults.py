@@ -493,6 +493,36 @@ def _(c, rev, g):
     assert asked.items_field not in body
 
 
+# --- continuation ----------------------------------------------------------------------------------
+
+def _paused(c):
+    return c.create("Tell me [iconf: long=3, continuation=8]")
+
+
+@fault("continuation.paused.token")
+def _(c, rev, g):
+    body = _paused(c)
+    assert body["status"] == "requires_continuation" and "continuation_token" not in body
+    end = _events(c, "Tell me [iconf: long=3, continuation=8]")[-1]["interaction"]
+    assert end["status"] == "requires_continuation" and "continuation_token" not in end
+
+
+@fault("continuation.chain.terminal")
+def _(c, rev, g):
+    body = _paused(c)
+    hop = c.post("/v1beta/interactions", json={"model": MODEL, "previous_interaction_id": body["id"],
+                                               "continuation_token": body["continuation_token"]})
+    assert hop.status_code == 400
+
+
+@fault("continuation.chain.text-adds-up")
+def _(c, rev, g):
+    first = _paused(c)
+    hop = c.create(None, previous_interaction_id=first["id"], continuation_token=first["continuation_token"])
+    said, more = texts(first), texts(hop)
+    assert more.startswith(said.split()[-1] + " ")
+
+
 # --- the table itself ------------------------------------------------------------------------
 
 def test_every_fault_rule_has_a_fault_and_a_test():
