@@ -25,6 +25,9 @@ DRIFT_ALLOW_2026_05_20: Mapping[str, str] = MappingProxyType({
     "field Interaction.output_*": "SDK convenience accessors (output_text/_image/_audio/_video) the SDKs derive "
                                   "from the trailing model_output steps; their typings say 'added by the SDK', "
                                   "the server never sends them",
+    "field Interaction.continuation_ids": "filled in by the SDKs' automatic continuation (the ids of the hops "
+                                          "they merged into one result); their typings say 'added by the SDK', "
+                                          "the server never sends it",
 })
 
 DRIFT_ALLOW_LEGACY: Mapping[str, str] = MappingProxyType({
