@@ -41,7 +41,11 @@ CAPABILITIES = {
 
 MOCK_CAPABILITIES = frozenset(CAPABILITIES)
 LIVE_CAPABILITIES = frozenset(CAPABILITIES) - {"scripted", "legacy"}
-URL_CAPABILITIES = frozenset({"store", "background", "functions", "structured", "resume", "legacy"})
+#: what any server is asked for: everything it may have. A scenario skips when the user denies a capability
+#: (--capability -name) or the server's own answer says it lacks the feature (suite.recipes.target_lacks);
+#: only the mock's directives (scripted) and key checks (auth, needs --api-key) are never assumed
+URL_CAPABILITIES = frozenset({"store", "background", "functions", "structured", "resume", "legacy", "agents", "tools",
+                              "multimodal"})
 
 
 class TargetSpecError(ValueError):

@@ -5,6 +5,7 @@ knows one model only). Loopback, port 0, bounded in time like every server in th
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -87,3 +88,55 @@ def iconf_run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
 def summary(report_dir: Path) -> dict:
     paths = sorted(report_dir.glob("2*/summary.json"))
     return json.loads(paths[-1].read_text()) if paths else {}
+
+
+# --- a server that answers like a real model: no [iconf: ...] directives, but the request's own features -----
+
+_DIRECTIVE = re.compile(r"\[\s*iconf:[^\]]*\]\s*", re.IGNORECASE)
+_TOOL_DIRECTIVES = ("google_search", "code_execution", "url_context")
+
+
+def _features(request: dict) -> list[str]:
+    """What a real model would produce for this request: a forced function call, tool calls, thoughts, media."""
+    out: list[str] = []
+    config = request.get("generation_config") if isinstance(request.get("generation_config"), dict) else {}
+    tools = [t for t in request.get("tools") or [] if isinstance(t, dict)]
+    if config.get("tool_choice") == "any" and any(t.get("type") == "function" for t in tools):
+        out.append("function_call")
+    out += [t["type"] for t in tools if t.get("type") in _TOOL_DIRECTIVES]
+    if config.get("thinking_level"):
+        out.append("thought")
+    out += [m for m in request.get("response_modalities") or [] if m in ("image", "audio")]
+    return out
+
+
+def _strip(value):
+    if isinstance(value, str):
+        return _DIRECTIVE.sub("", value)
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items()}
+    return value
+
+
+def real_model_like(method, path, headers, body):
+    """Directives the client sent are stripped (this server does not know them); the mock behind is then steered
+    by the request's own features, as a real model would be by tool_choice, tools, thinking_level and modalities."""
+    if method != "POST" or not path.endswith("/interactions"):
+        return headers, body
+    try:
+        request = json.loads(body)
+    except ValueError:
+        return headers, body
+    if not isinstance(request, dict):
+        return headers, body
+    request = _strip(request)
+    wanted = _features(request)
+    if wanted and isinstance(request.get("input"), str):
+        request["input"] = f"[iconf: {', '.join(wanted)}] " + request["input"]
+    return headers, json.dumps(request).encode()
+
+
+def skipped_scenarios(report: dict) -> dict[str, str]:
+    return {s["nodeid"]: s.get("skip_reason") or "" for s in report.get("scenarios", []) if s["outcome"] == "skipped"}
