@@ -312,8 +312,8 @@ async def _streams(base: str, count: int, headers: dict) -> dict:
 
 
 def _bench_mock(seconds: float) -> dict:
-    from ._threaded import ThreadedServer
     from .mock import MockConfig, MockServer
+    from .threaded import ThreadedServer
 
     headers = {"Content-Type": "application/json"}
     results: dict = {}

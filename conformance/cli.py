@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .profiles import DEFAULT_REVISION, PROFILES, UnknownRevisionError, get_profile
-from .rules import RULES, Violation
-from .schema import SchemaLoadError, SchemaSet, infer_revision, load_document
-from .strictness import Strictness, strict_help
+from .clitools import add_profile_options, print_violations, schemas_from_args
+from .errors import InputError, UsageError
+from .profiles import PROFILES, UnknownRevisionError, get_profile
+from .rules import RULES
 
 #: modules that add a subcommand, in help order
 _SUBCOMMANDS = (
@@ -30,50 +30,6 @@ _SUBCOMMANDS = (
     "conformance.cassettes.cli",
     "conformance.drift.cli",
 )
-
-
-class UsageError(Exception):
-    """A mistake in how iconf was called: printed as one line, exit 2."""
-
-
-def add_profile_options(parser: argparse.ArgumentParser, *, multi: bool = False) -> None:
-    """--revision, --schema and --strict, shared by every subcommand that judges traffic."""
-    names = ", ".join(PROFILES)
-    parser.add_argument("--revision", default=None,
-                        help=f"revision profile: {names}{', all' if multi else ''} (default {DEFAULT_REVISION}, "
-                             "or the one --schema describes)")
-    parser.add_argument("--schema", default=None, metavar="PATH",
-                        help="an OpenAPI document (JSON or YAML) to validate against instead of the authored one, "
-                             "e.g. the official download")
-    parser.add_argument("--strict", action="append", default=[], metavar="KEY=VALUE",
-                        help=f"strictness options: {strict_help()} (docs/forward-compatibility.md)")
-
-
-def schemas_from_args(args: argparse.Namespace, revision: str | None = None) -> SchemaSet:
-    """Build the SchemaSet the options ask for, with clear errors."""
-    try:
-        strict = Strictness.from_options(getattr(args, "strict", []))
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    schema = getattr(args, "schema", None)
-    rev = revision or getattr(args, "revision", None)
-    try:
-        if rev is None and schema:
-            rev = infer_revision(load_document(schema))
-        profile = get_profile(rev)
-        return SchemaSet(profile, schema, strict)
-    except (UnknownRevisionError, SchemaLoadError) as exc:
-        raise UsageError(str(exc)) from None
-
-
-def print_violations(violations: list[Violation], *, prefix: str = "", stream=None) -> None:
-    out = stream or sys.stdout
-    for v in violations:
-        level = "" if v.level == "MUST" else " [SHOULD]"
-        extra = ""
-        if v.expected is not None or v.observed is not None:
-            extra = f" (expected: {v.expected}; observed: {v.observed})"
-        print(f"{prefix}{v.rule_id}{level}: {v.message}" + (f" at {v.location}" if v.location else "") + extra, file=out)
 
 
 # --- iconf validate --------------------------------------------------------------------------------
@@ -184,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except UsageError as exc:
+    except (UsageError, InputError) as exc:
         print(f"iconf {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

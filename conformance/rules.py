@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .errors import UnknownRuleError  # noqa: F401 - defined in conformance.errors, re-exported here
+
 Level = Literal["MUST", "SHOULD"]
 Party = Literal["server", "client", "both"]
 
@@ -321,10 +323,6 @@ _CATALOGUE: tuple[Rule, ...] = (
 )
 
 
-class UnknownRuleError(KeyError):
-    """Raised for a rule ID the catalogue does not define; the message lists near matches."""
-
-
 class Catalogue:
     """Read-only, ordered view of the rules, indexed by ID."""
 
@@ -405,11 +403,39 @@ class Violation:
 
     @property
     def level(self) -> Level:
-        return self.level_override or RULES[self.rule_id].level
+        return self.level_override or (RULES[self.rule_id].level if self.rule_id in RULES else "MUST")
 
     def __str__(self) -> str:
-        where = f" at {self.location}" if self.location else ""
-        return f"{self.rule_id}: {self.message}{where}"
+        return self.format(level=False, evidence=False)
+
+    def format(self, *, level: bool = True, evidence: bool = True, width: int | None = None) -> str:
+        """The one way a violation is written for people (CLI, terminal, proxy log, reports' text).
+
+        ``RULE-ID [SHOULD]: message at where (expected: …; observed: …)`` on one
+        line: ``level`` adds ``[SHOULD]`` to non-MUST rules, ``evidence`` adds
+        expected/observed, ``width`` cuts the line to that many characters
+        with ``…`` (the full text stays in the reports).
+        """
+        tag = " [SHOULD]" if level and self.level != "MUST" else ""
+        where = describe_location(self.location)
+        text = f"{self.rule_id}{tag}: {self.message}" + (f" at {where}" if where else "")
+        if evidence and (self.expected is not None or self.observed is not None):
+            text += f" (expected: {self.expected}; observed: {self.observed})"
+        text = " ".join(text.split())  # evidence may hold newlines: keep it one line
+        if width is not None and len(text) > width:
+            text = text[:max(width - 1, 1)] + "…"
+        return text
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Violation:
+        """The inverse of :meth:`to_dict` (reports keep violations as dicts); extra keys are ignored."""
+        rule_id = str(data.get("rule_id"))
+        level = data.get("level")
+        override = level if level in ("MUST", "SHOULD") and rule_id in RULES and level != RULES[rule_id].level \
+            else None
+        return cls(rule_id, str(data.get("message", "")), location=data.get("location") or "",
+                   expected=data.get("expected"), observed=data.get("observed"),
+                   evidence=data.get("evidence") or {}, level_override=override)
 
     def to_dict(self) -> dict:
         return {
@@ -427,3 +453,43 @@ def violation(rule_id: str, message: str, **kw) -> Violation:
     """Build a Violation, checking that ``rule_id`` is in the catalogue (typos fail loudly in tests)."""
     RULES[rule_id]
     return Violation(rule_id, message, **kw)
+
+
+_METHODS = ("GET", "POST", "DELETE", "PUT", "PATCH")
+
+
+def describe_location(location: str) -> str:
+    """A violation's location as a person reads it: ``POST /interactions, field /updated``.
+
+    Checkers join an exchange label and a JSON pointer into one string
+    (``POST /v1beta/interactions/updated``), which reads like a URL. The
+    API's paths are known (``/interactions``, ``/interactions/{id}``,
+    ``/interactions/{id}/cancel``), so the pointer part can be told apart and
+    is named as a field; event and block positions (``event[3]/delta``) are
+    split the same way. Anything else is returned unchanged.
+    """
+    if not location:
+        return ""
+    head, sep, rest = location.partition(" ")
+    if head in _METHODS and sep:
+        path, _, tail = rest.partition(" ")
+        parts = path.split("/")
+        try:
+            i = parts.index("interactions")
+        except ValueError:
+            return location
+        end = i + 1  # POST /interactions
+        if head in ("GET", "DELETE") and len(parts) > i + 1:
+            end = i + 2  # GET /interactions/{id}
+        elif head == "POST" and len(parts) > i + 2 and parts[i + 2].split("?")[0] == "cancel":
+            end = i + 3  # POST /interactions/{id}/cancel
+        pointer = "/".join(parts[end:])
+        out = f"{head} {'/'.join(parts[:end])}"
+        if pointer:
+            out += f", field /{pointer}"
+        return out + (f", {describe_location(tail)}" if tail else "")
+    label, _, last = location.rpartition(" ")
+    if not last.startswith("/") and "/" in last and "://" not in last:  # "... completion event/updated", "event[3]/delta"
+        word, _, pointer = last.partition("/")
+        return f"{label} {word}".strip() + f", field /{pointer}"
+    return location

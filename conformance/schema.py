@@ -44,15 +44,12 @@ from typing import Any
 import jsonschema_rs
 import yaml
 
+from .errors import SchemaLoadError  # noqa: F401 - defined in conformance.errors, re-exported here
 from .profiles import Profile
 from .strictness import Strictness
 
 _KNOWN_TYPE_MARK = "iconf:known-type"
 _REF_PREFIX = "#/components/schemas/"
-
-
-class SchemaLoadError(ValueError):
-    """The OpenAPI document could not be read or lacks a component the profile needs."""
 
 
 @dataclass(frozen=True)

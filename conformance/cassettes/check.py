@@ -184,7 +184,7 @@ def find_cassettes(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
 
 def scenario_stems(revisions: list[str], timeout_s: float = 300.0) -> dict[str, set[str]]:
     """``{revision: {cassette stem}}`` of every scenario in ``conformance.suite.scenarios`` (pytest --collect-only)."""
-    proc = subprocess.run([sys.executable, "-m", "conformance.cassettes._collect", ",".join(revisions)],
+    proc = subprocess.run([sys.executable, "-m", "conformance.suite.collect", ",".join(revisions)],
                           capture_output=True, text=True, timeout=timeout_s)
     if proc.returncode != 0:
         raise RuntimeError(f"collecting the scenarios failed (exit {proc.returncode}): "

@@ -20,7 +20,7 @@ from ..profiles import PROFILES, revision_names
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from ..cli import UsageError, print_violations, schemas_from_args
+    from ..clitools import UsageError, print_violations, schemas_from_args
     from .check import cassette_revision, check_cassette, find_cassettes, scenario_stems
     from .recorder import resolve_dir
 
@@ -88,7 +88,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
-    from ..cli import add_profile_options
+    from ..clitools import add_profile_options
 
     p = sub.add_parser("cassettes", help="check recorded cassettes against the current profiles",
                        description="Work with recorded cassettes (see docs/cassettes.md).")

@@ -1,8 +1,8 @@
 """The suite's side of cassettes: one cassette per scenario and revision, and where it lives.
 
-The pytest plugin stashes a :class:`CassetteRecorder` (``RECORDER_KEY``) when
+The pytest plugin keeps a :class:`CassetteRecorder` when
 ``--iconf-record MODE`` is given or the target is ``replay``; its
-``transport_for(node)`` gives each scenario's ``TargetClient`` a
+``transport_for(node, target)`` gives each scenario's ``TargetClient`` a
 :class:`~.transport.CassetteTransport` over
 ``<cassette dir>/<revision>/<scenario>.yaml``.
 
@@ -190,11 +190,8 @@ class CassetteRecorder:
         return cls(cassette_dir, mode or "none", replay=target_spec == "replay",
                    mock_faults=config.getoption("iconf_mock_fault", None) or [])
 
-    def transport_for(self, node: Any, target: Any = None) -> CassetteTransport:
-        if target is None:
-            from ..suite.plugin import _KEY
-
-            target = node.config.stash[_KEY].target
+    def transport_for(self, node: Any, target: Any) -> CassetteTransport:
+        """The transport for scenario ``node`` (a pytest item) against the opened ``target`` (a TargetConfig)."""
         name = scenario_name(node)
         revision = item_revision(node)
         path = cassette_path(self.dir, revision, name)

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from ..errors import NetworkBlockedError  # noqa: F401 - defined in conformance.errors, re-exported here
 from ..profiles import revision_names
 from ..targets import TargetConfig, apply_capability_overrides
 from .recorder import TIMING_FIELDS, resolve_dir
@@ -27,10 +28,6 @@ from .storage import SUFFIX
 
 REPLAY_BASE_URL = "http://replay.invalid"
 REPLAY_KEY = "iconf-replay-key"
-
-
-class NetworkBlockedError(OSError):
-    """Replay tried to reach the network."""
 
 
 def read_metadata(path: Path) -> dict:

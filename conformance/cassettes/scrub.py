@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ..errors import SecretLeakError  # noqa: F401 - defined in conformance.errors, re-exported here
+
 #: what a target's own key becomes
 KEY_PLACEHOLDER = "<redacted:api-key>"
 #: what any other key value becomes (a deliberately wrong key, say)
@@ -51,10 +53,6 @@ DEFAULT_PATTERNS = (
 )
 
 PATTERNS_FILE = "scrub-patterns.txt"
-
-
-class SecretLeakError(RuntimeError):
-    """A cassette about to be written still contains a secret: it is not written."""
 
 
 def _read_patterns(text: str) -> list[str]:

@@ -31,14 +31,11 @@ from vcr.serialize import deserialize as vcr_deserialize
 from vcr.serialize import serialize as vcr_serialize
 from vcr.serializers import yamlserializer
 
+from ..errors import CassetteFormatError  # noqa: F401 - defined in conformance.errors, re-exported here
 from .scrub import Scrubber, SecretLeakError
 
 FORMAT = "iconf-cassette/1"
 SUFFIX = ".yaml"
-
-
-class CassetteFormatError(ValueError):
-    """A file that is not a readable cassette."""
 
 
 # --- YAML ------------------------------------------------------------------------------------------

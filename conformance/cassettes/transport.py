@@ -33,6 +33,7 @@ from vcr.matchers import requests_match
 from vcr.record_mode import RecordMode
 from vcr.request import Request as VcrRequest
 
+from ..errors import TargetError
 from .matching import VolatileBook, request_key
 from .scrub import Scrubber
 from .storage import chunk_to_yaml, header, is_stream, response_bytes, response_chunks
@@ -43,7 +44,7 @@ _DROP_REQUEST_HEADERS = frozenset({"host", "content-length", "connection", "acce
 _DROP_RESPONSE_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
 
 
-class CassetteMiss(httpx.TransportError):
+class CassetteMiss(TargetError, httpx.TransportError):
     """A request the cassette holds no answer for, while the record mode forbids asking the network."""
 
 

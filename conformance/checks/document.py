@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ..errors import DocumentError  # noqa: F401 - defined in conformance.errors, re-exported here
 from ..rules import Violation
 from ..schema import SchemaSet
 from .payload import check_error_body, check_interaction
@@ -13,10 +14,6 @@ from .request import check_request
 from .stream import check_stream_bytes
 
 KINDS = ("request", "interaction", "stream", "error")
-
-
-class DocumentError(ValueError):
-    """The input cannot be judged at all (not JSON, not a stream, wrong kind)."""
 
 
 def _looks_like_stream(data: bytes) -> bool:

@@ -6,7 +6,7 @@ invents a type the revisions do not define.
 
 from __future__ import annotations
 
-from ..profiles._common import MEDIA_TYPES, TOOL_PAIRS
+from ..profiles import MEDIA_TYPES, TOOL_PAIRS
 
 #: media blocks: valid inside user/model content in both revisions
 CONTENT_TYPES = frozenset({"text", *MEDIA_TYPES})

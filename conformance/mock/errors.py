@@ -18,6 +18,8 @@ and because it is what makes an error actionable for a person reading it.
 
 from __future__ import annotations
 
+from ..errors import ConformanceError
+
 _STATUS = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
@@ -42,8 +44,8 @@ def error_object(http_status: int, status: str, message: str, style: str = "stri
     return {"code": _STRING_CODE.get(status, status.lower()), "message": message}
 
 
-class ApiError(Exception):
-    """An error answer: HTTP status, Google status string and a message."""
+class ApiError(ConformanceError):
+    """An error answer the mock sends: HTTP status, Google status string and a message (never leaves the mock)."""
 
     def __init__(self, http_status: int, message: str, status: str | None = None) -> None:
         super().__init__(message)

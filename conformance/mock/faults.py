@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ..errors import UnknownFaultError  # noqa: F401 - defined in conformance.errors, re-exported here
 from ..rules import RULES
 
 
@@ -180,10 +181,6 @@ _REGISTRY: tuple[Fault, ...] = (
 )
 
 FAULTS: dict[str, Fault] = {f.rule_id: f for f in _REGISTRY}
-
-
-class UnknownFaultError(ValueError):
-    """An ID that names no fault; the message lists the valid ones."""
 
 
 def validate_fault_ids(ids: Iterable[str]) -> list[str]:

@@ -15,8 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..profiles import Profile
-from ..profiles._common import camel
+from ..profiles import Profile, camel
 from ._blocks import CONTENT_TYPES, MODEL_STEP_TYPES, RESULT_TYPES
 from .errors import invalid, not_found
 from .limits import DEFAULT_LIMITS, Limits, check_counts, check_shape

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from ..errors import UnknownCaseError  # noqa: F401 - defined in conformance.errors, re-exported here
 from ..profiles import Profile
 from .errors import ApiError
 from .framing import frame
@@ -74,10 +75,6 @@ UNKNOWN_CONTENT = "iconf_future_content"
 UNKNOWN_DELTA = "iconf_future_delta"
 UNKNOWN_EVENT = "iconf_future.notice"
 _FIELD_VALUE = {"note": "a field a later revision may add", "nested": [1, "two", {"three": 3.0}]}
-
-
-class UnknownCaseError(ValueError):
-    """A robustness case name that does not exist."""
 
 
 def validate_cases(names: Iterable[str] | str) -> list[str]:

@@ -16,7 +16,7 @@ import pickle
 import uvicorn
 
 from .._logsafe import install as install_log_redaction
-from .._threaded import ThreadedServer
+from ..threaded import ThreadedServer
 from .app import create_app
 from .config import MockConfig
 

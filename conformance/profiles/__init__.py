@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import UnknownRevisionError  # noqa: F401 - defined in conformance.errors, re-exported here
+from ._common import MEDIA_TYPES, TOOL_PAIRS, camel
 from ._model import BlockSpec, DeltaSpec, Grammar, Profile, StatusMachine
 from .legacy import LEGACY
 from .rev_2026_05_20 import R2026_05_20
@@ -11,10 +13,6 @@ from .rev_2026_05_20 import R2026_05_20
 #: every registered profile, by canonical name; the first is the default
 PROFILES: dict[str, Profile] = {p.name: p for p in (R2026_05_20, LEGACY)}
 DEFAULT_REVISION = R2026_05_20.name
-
-
-class UnknownRevisionError(ValueError):
-    """Raised for a revision name no profile answers to."""
 
 
 def schema_dir() -> Path:
@@ -51,5 +49,5 @@ def revision_names(spec: str) -> list[str]:
 __all__ = [
     "BlockSpec", "DeltaSpec", "Grammar", "Profile", "StatusMachine",
     "PROFILES", "DEFAULT_REVISION", "UnknownRevisionError", "get_profile", "revision_names", "schema_dir",
-    "LEGACY", "R2026_05_20",
+    "LEGACY", "R2026_05_20", "MEDIA_TYPES", "TOOL_PAIRS", "camel",
 ]

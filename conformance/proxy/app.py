@@ -35,6 +35,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from .._logsafe import install as install_log_redaction
+from ..errors import ConformanceError
 from .recorder import ExchangeContext, ProxyRecorder
 
 __all__ = ["create_proxy_app", "HOP_BY_HOP", "DEFAULT_TIMEOUT"]
@@ -195,7 +196,7 @@ class _PassThrough(Response):
             raise UpstreamBroke(str(state["error"]))
 
 
-class UpstreamBroke(Exception):
+class UpstreamBroke(ConformanceError):
     """The upstream broke off a streamed answer; the client's connection is cut the same way."""
 
 

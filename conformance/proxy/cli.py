@@ -19,7 +19,8 @@ import sys
 import threading
 from pathlib import Path
 
-from ..cli import UsageError, add_profile_options, schemas_from_args
+from ..clitools import UsageError, add_profile_options, schemas_from_args
+from ..rules import Violation
 
 __all__ = ["register", "run", "print_exchange", "print_summary"]
 
@@ -51,11 +52,7 @@ def print_exchange(record, out=None) -> None:
     out = out or sys.stdout
     print(record.summary_line(), file=out, flush=True)
     for v in record.violations:
-        level = "" if v["level"] == "MUST" else " [SHOULD]"
-        extra = ""
-        if v.get("expected") is not None or v.get("observed") is not None:
-            extra = f" (expected: {v.get('expected')}; observed: {v.get('observed')})"
-        print(f"    {v['party']}: {v['rule_id']}{level}: {v['message']}" + extra, file=out, flush=True)
+        print(f"    {v['party']}: {Violation.from_dict(v).format()}", file=out, flush=True)
 
 
 def print_summary(recorder, run_dir: Path | None, out=None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .._threaded import ThreadedServer
+from ..threaded import ThreadedServer
 from .app import create_proxy_app
 from .recorder import ExchangeRecord, ProxyRecorder
 

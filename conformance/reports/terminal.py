@@ -16,6 +16,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from ..rules import Violation, describe_location
 from .model import RunRecord
 from .redact import redact_record, scrub
 
@@ -26,9 +27,20 @@ _STYLE = {"passed": "green", "failed": "bold red", "warned": "yellow", "skipped"
           "inconclusive": "dim", "not-run": "dim"}
 
 
-def _verdict(record: RunRecord) -> Text:
+def verdict_line(record: RunRecord) -> Text:
+    """The run's verdict in one line; never PASS when no scenario was judged."""
     failed = record.must_failed()
     errored = record.errored()
+    counts = record.counts()
+    sc = counts["scenarios"]
+    if not failed and not errored and not (sc["passed"] or sc["failed"]):
+        text = Text("NO VERDICT", style="bold yellow")
+        if sc["total"]:
+            text.append(f": every scenario was skipped ({sc['total']}); no rule was judged", style="yellow")
+        else:
+            text.append(": no conformance scenario ran (is --iconf-target given and are the scenarios collected?)",
+                        style="yellow")
+        return text
     if not failed and not errored:
         text = Text("PASS", style="bold green")
         text.append(": no MUST rule failed", style="green")
@@ -40,7 +52,6 @@ def _verdict(record: RunRecord) -> Text:
         if errored:
             parts.append(f"{len(errored)} scenario{'s' if len(errored) != 1 else ''} errored")
         text.append(": " + ", ".join(parts), style="red")
-    counts = record.counts()
     warned = counts["rules"]["warned"]
     if warned:
         text.append(f"; {warned} SHOULD warning{'s' if warned != 1 else ''}", style="yellow")
@@ -76,53 +87,56 @@ def _summary_renderables(record: RunRecord) -> list[RenderableType]:
 
     parts: list[RenderableType] = [head, table]
 
-    failed_lines = Text()
+    failed_lines: list[Text] = []
     listed = 0
     matrix = record.rule_matrix()
     failed = record.must_failed()
     for rule_id in failed:
         for revision, cell in matrix[rule_id].items():
-            if cell.status != "failed":
+            if cell.status != "failed" or listed == MAX_LISTED:
                 continue
-            if listed == MAX_LISTED:
-                break
-            v = cell.violations[0]
-            failed_lines.append("  FAILED ", style="bold red")
-            failed_lines.append(f"{rule_id} [{revision}]", style="bold")
+            v = Violation.from_dict(cell.violations[0])
+            line = Text(no_wrap=True, overflow="ellipsis")
+            line.append("  FAILED ", style="bold red")
+            line.append(f"{rule_id} [{revision}]", style="bold")
             more = f" (+{len(cell.violations) - 1} more)" if len(cell.violations) > 1 else ""
-            where = f" at {v.get('location')}" if v.get("location") else ""
-            failed_lines.append(f": {v.get('message', '')}{where}{more}\n")
+            where = describe_location(v.location)
+            line.append(f": {' '.join(v.message.split())}" + (f" at {where}" if where else "") + more)
+            failed_lines.append(line)
             listed += 1
     if failed:
-        parts.append(Text("Failed MUST rules:", style="bold"))
+        parts.append(Text("Failed MUST rules (first violation each; the evidence is in the report):", style="bold"))
+        parts.extend(failed_lines)
         total_failed_cells = counts["rules"]["failed"]
         if total_failed_cells > listed:
-            failed_lines.append(f"  ... and {total_failed_cells - listed} more (see summary.json / index.html)\n")
-        failed_lines.rstrip()
-        parts.append(failed_lines)
+            parts.append(Text(f"  ... and {total_failed_cells - listed} more (see index.html / summary.json)"))
     errored = record.errored()
     if errored:
         err = Text("Errored scenarios (the suite could not judge them):\n", style="bold")
+        reasons = {sc.nodeid: sc.skip_reason for sc in record.scenarios}
         for nodeid in errored[:5]:
-            err.append(f"  ERROR {nodeid}\n", style="red")
+            reason = " ".join((reasons.get(nodeid) or "").split())
+            err.append(f"  ERROR {nodeid}" + (f": {reason}" if reason else "") + "\n", style="red")
         if len(errored) > 5:
             err.append(f"  ... and {len(errored) - 5} more\n")
         err.rstrip()
+        err.no_wrap, err.overflow = True, "ellipsis"
         parts.append(err)
-    parts.append(_verdict(record))
+    parts.append(verdict_line(record))
     return parts
 
 
-def render_summary(record: RunRecord, console: Console | None = None) -> str:
+def render_summary(record: RunRecord, console: Console | None = None, *, width: int | None = None) -> str:
     """Print the summary to ``console`` (if given) and return it as plain text.
 
-    Without a console nothing is printed; the plain text is 100 columns wide
-    (or the console's width) and carries no escape codes, so it can go
-    straight into a log.
+    Without a console nothing is printed; the plain text is ``width``
+    columns wide (default: the console's width, else 100) and carries no
+    escape codes, so it can go straight into a log. Long lines are cut with
+    ``…``, never wrapped mid-phrase; the verdict is the last line.
     """
     safe = redact_record(record)
     renderables = _summary_renderables(safe)
-    width = console.width if console is not None else 100
+    width = width or (console.width if console is not None else 100)
     capture = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False,
                       no_color=True, highlight=False, emoji=False, soft_wrap=False)
     capture.print(Group(*renderables))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from ..cli import UsageError, add_profile_options, schemas_from_args
+from ..clitools import UsageError, add_profile_options, schemas_from_args
 from .harness import API_VERSIONS, DEFAULT_TIMEOUT, report_run, run_client
 
 __all__ = ["register", "run"]

@@ -19,6 +19,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import SdkInstallError  # noqa: F401 - defined in conformance.errors, re-exported here
+
 __all__ = ["SdkEnv", "SdkInstallError", "cache_root", "parse_spec", "prepare", "SCRIPTS", "DEFAULT_SPECS"]
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
@@ -28,10 +30,6 @@ DEFAULT_SPECS = ("google-genai==1.75.0", "google-genai==2.34.0", "google-genai==
                  "@google/genai@1.52.0", "@google/genai@2.32.0", "@google/genai@3.3.0")
 _MARKER = ".iconf-installed"
 INSTALL_TIMEOUT = 900.0
-
-
-class SdkInstallError(RuntimeError):
-    """An SDK could not be installed (offline, unknown version, no npm)."""
 
 
 def cache_root() -> Path:

@@ -8,8 +8,9 @@
     nox -s sdk -- @google/genai@3.1.0 --robustness=rate-limit,heartbeats
 
 Each SDK goes into its own cached environment (:mod:`.envs`); the harness
-itself runs with the interpreter that runs nox (the project must be
-importable there: installed, or nox started from the checkout). The revision
+itself runs in the session's own virtualenv, where nox installs this
+project (``python -m conformance.sdk.nox_support SPEC...``), so nox needs
+nothing but itself. The revision
 and API version follow the SDK's major version (:func:`.harness.sdk_defaults`)
 unless ``--revision`` / ``--api-version`` are given after ``--``. The session
 fails if any SDK run fails.
@@ -22,7 +23,7 @@ import sys
 from .envs import DEFAULT_SPECS, SdkInstallError, parse_spec, prepare
 from .harness import sdk_defaults
 
-__all__ = ["sdk", "split_posargs"]
+__all__ = ["main", "sdk", "split_posargs"]
 
 _VALUE_OPTIONS = ("--revision", "--api-version", "--report-dir", "--timeout", "--upstream", "--schema", "--strict")
 
@@ -77,3 +78,34 @@ def sdk(session) -> None:
             failures.append(f"{spec}: {exc}")
     if failures:
         session.error("SDK runs failed: " + "; ".join(failures))
+
+
+class _Session:
+    """What :func:`sdk` needs of a nox session, for ``python -m conformance.sdk.nox_support`` (run by nox)."""
+
+    def __init__(self, posargs: list[str]) -> None:
+        self.posargs = posargs
+
+    def log(self, message: str) -> None:
+        print(f"nox > {message}", file=sys.stderr, flush=True)
+
+    def error(self, message: str) -> None:
+        raise SystemExit(f"nox > error: {message}")
+
+    def run(self, *cmd: str, env: dict | None = None, external: bool = False) -> None:
+        import os
+        import subprocess
+
+        self.log(" ".join(cmd))
+        code = subprocess.call(list(cmd), env={**os.environ, **(env or {})})
+        if code:
+            raise RuntimeError(f"{cmd[0]} exited {code}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    sdk(_Session(list(sys.argv[1:] if argv is None else argv)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

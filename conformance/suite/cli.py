@@ -12,29 +12,49 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import os
+import sys
 from pathlib import Path
 
+import pytest
+
+from ..errors import ConformanceError, UsageError
+from ..profiles import revision_names
+from ..reports.terminal import verdict_line
 from .options import add_cli_options, default_revision, to_pytest_args
+from .run import preflight
 
 
-def _plugin_autoloaded() -> bool:
+def plugin_autoloaded() -> bool:
+    """Whether pytest loads the plugin by itself (the package is installed with its ``pytest11`` entry point)."""
     try:
         return any(ep.name == "iconf" for ep in importlib.metadata.entry_points(group="pytest11"))
     except Exception:  # noqa: BLE001 - a broken metadata store just means we load it explicitly
         return False
 
 
-def pytest_args(args: argparse.Namespace, target: str) -> list[str]:
-    """The pytest command line for one run against ``target``."""
+def base_pytest_args() -> list[str]:
+    """The pytest arguments that run the shipped scenarios the same wherever iconf is started from."""
     here = Path(__file__).resolve().parent
     argv = ["-c", str(here / "pytest.ini"), "--rootdir", str(here), "--pyargs", "conformance.suite.scenarios",
-            "--iconf-target", target, *to_pytest_args(args, skip=("target",))]
-    if not _plugin_autoloaded():
+            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    if not plugin_autoloaded():
         argv[0:0] = ["-p", "conformance.suite.plugin"]
+    return argv
+
+
+def pytest_args(args: argparse.Namespace, target: str) -> list[str]:
+    """The pytest command line for one run against ``target``.
+
+    Per-failure output is short (``--tb=short``; a judged failure is one
+    line per rule) and pytest's own list of failed node IDs is left out
+    (``-r`` not given): the conformance summary lists them by rule, and
+    the verdict comes last.
+    """
+    argv = [*base_pytest_args(), "--iconf-target", target, *to_pytest_args(args, skip=("target",))]
     if args.k:
         argv += ["-k", args.k]
     argv += ["-q"] if not args.verbose else ["-v"]
-    argv += ["-rfE", "--tb=short", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    argv += ["--tb=short", "-rN"]
     workers = getattr(args, "numprocesses", None)
     if workers not in (None, "0"):
         argv += ["-n", workers]  # pytest-xdist; see conformance.suite.distributed
@@ -43,6 +63,7 @@ def pytest_args(args: argparse.Namespace, target: str) -> list[str]:
 
 
 def default_targets(args: argparse.Namespace) -> list[str]:
+    """The targets a run uses: the one asked for; else live with a key; else the cassettes (if any), then the mock."""
     if args.target:
         return [args.target]
     from ..targets import live_key
@@ -52,34 +73,65 @@ def default_targets(args: argparse.Namespace) -> list[str]:
     if live_key(args.api_key):
         return ["live"]
     targets = ["mock"]
-    cassettes = Path(args.cassette_dir or "cassettes")
+    from ..cassettes.recorder import resolve_dir
+
+    cassettes = resolve_dir(args.cassette_dir)
     if any(cassettes.glob("*/*.yaml")):
         targets.insert(0, "replay")
+    else:
+        print(f"iconf run: no cassettes under {cassettes}/, so the replay phase is skipped and only the mock runs "
+              "(run from a checkout of the repository, or pass --cassette-dir DIR)", file=sys.stderr)
     return targets
 
 
+class _Verdict:
+    """Catches the run record of an in-process pytest session, to print the verdict after pytest's last line."""
+
+    def __init__(self) -> None:
+        self.record = None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from .plugin import RECORD_KEY
+
+        self.record = session.config.stash.get(RECORD_KEY, None)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    import pytest
-
-    from ..cli import UsageError
-
     if args.record and args.target == "replay":
         raise UsageError("--record cannot be used with --target replay")
-    if args.target and args.target not in ("mock", "live", "replay") and not args.target.startswith(
-            ("http://", "https://")):
-        raise UsageError(f"--target {args.target!r}: use mock, live, replay or an http(s):// base URL")
     workers = getattr(args, "numprocesses", None)
     if workers is not None and workers != "auto" and not (workers.isdigit()):
         raise UsageError(f"-n {workers!r}: give a number of worker processes or auto")
     if args.cassette_dir:
         os.environ["ICONF_CASSETTE_DIR"] = args.cassette_dir
-    worst = 0
-    for target in default_targets(args):
-        print(f"iconf run: target {target}, revision {args.revision or default_revision(target)}")
-        code = pytest.main(pytest_args(args, target))
-        if code not in (0, 1):
-            code = 2 if code in (3, 4) else 1  # internal error / usage error / interrupted
+    targets = default_targets(args)
+    options = {"api_key": args.api_key, "cassette_dir": args.cassette_dir}
+    for target in targets:  # set-up errors first, once, before anything runs
+        try:
+            revisions = revision_names(args.revision or default_revision(target))
+        except (ConformanceError, ValueError) as exc:
+            raise UsageError(str(exc)) from None
+        preflight(target, options, revisions)
+    worst, verdicts = 0, []
+    for target in targets:
+        revision = args.revision or default_revision(target)
+        print(f"iconf run: target {target}, revision {revision}", flush=True)
+        catcher = _Verdict()
+        code = pytest.main(pytest_args(args, target), plugins=[catcher])
+        if code in (3, 4):  # internal error / usage error: pytest printed why
+            code = 2
+        elif code not in (0, 1):  # interrupted, or no scenario collected (-k matched nothing)
+            code = 1
         worst = max(worst, int(code))
+        verdicts.append((target, code, catcher.record))
+    for target, code, record in verdicts:
+        if record is not None and record.scenarios:
+            line = verdict_line(record).plain
+        else:
+            line = {2: "set-up or usage error (see above)", 0: "no scenario ran"}.get(code, f"pytest exited {code}")
+            line = f"NO VERDICT: {line}"
+        print(f"iconf run: {target}: {line}")
     return worst
 
 

@@ -11,12 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-REVISION_HELP = ("legacy | 2026-05-20 | all (comma list allowed; default per target: 2026-05-20, and always "
-                 "2026-05-20 for live, which retired legacy on 2026-06-08)")
+from .hypothesis_profiles import NAMES as HYPOTHESIS_PROFILES
 
-#: the revision a target runs when --revision is not given; the live API serves only 2026-05-20 since
-#: legacy was removed on 2026-06-08 (API-FACTS §9), so it never defaults to anything else
-DEFAULT_REVISIONS: dict[str, str] = {"live": "2026-05-20"}
+REVISION_HELP = ("legacy | 2026-05-20 | all (comma list allowed; default: every revision the target serves — "
+                 "all for mock and replay; 2026-05-20 for live, which retired legacy on 2026-06-08, and for URLs)")
+
+#: the revisions a target runs when --revision is not given: every revision it serves. The mock and the
+#: cassettes serve both; the live API serves only 2026-05-20 since legacy was removed on 2026-06-08
+#: (API-FACTS §9); a server at a URL is asked for the revision the API serves today (--revision all for both)
+DEFAULT_REVISIONS: dict[str, str] = {"mock": "all", "replay": "all", "live": "2026-05-20"}
 DEFAULT_REVISION = "2026-05-20"
 
 
@@ -74,7 +77,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("schema", "OpenAPI document to validate against (e.g. the official one)"),
     Option("strict", "strictness option KEY=VALUE (see `iconf validate --help`)", action="append",
            metavar="KEY=VALUE"),
-    Option("hypothesis-profile", "example counts of the property scenarios", choices=("quick", "thorough", "live")),
+    Option("hypothesis-profile", "example counts of the property scenarios (default: live for the live target, "
+           "else quick)", choices=HYPOTHESIS_PROFILES),
     Option("record", "record every exchange into cassettes (record mode)",
            choices=("none", "once", "new_episodes", "all"), cli={"nargs": "?", "const": "once"}),
     Option("cassette-dir", "where cassettes are read and written (default cassettes/)"),

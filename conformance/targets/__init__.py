@@ -18,6 +18,7 @@ import os
 import secrets
 from collections.abc import Iterator
 
+from ..errors import TargetSpecError  # noqa: F401 - defined in conformance.errors, re-exported here
 from .client import Answer, BudgetExhausted, Spent, StreamAnswer, TargetClient, TargetConfig, TargetError
 
 LIVE_BASE_URL = "https://generativelanguage.googleapis.com"
@@ -46,10 +47,6 @@ LIVE_CAPABILITIES = frozenset(CAPABILITIES) - {"scripted", "legacy"}
 #: only the mock's directives (scripted) and key checks (auth, needs --api-key) are never assumed
 URL_CAPABILITIES = frozenset({"store", "background", "functions", "structured", "resume", "legacy", "agents", "tools",
                               "multimodal"})
-
-
-class TargetSpecError(ValueError):
-    """A target that cannot be set up as asked (no key for live, unknown name): a usage error."""
 
 
 def apply_capability_overrides(caps: frozenset[str], overrides: list[str] | None) -> frozenset[str]:
@@ -108,7 +105,7 @@ def open_target(spec: str, *, api_key: str | None = None, base_url: str | None =
     if spec.startswith(("http://", "https://")):
         caps = URL_CAPABILITIES | ({"auth"} if api_key else frozenset())
         yield TargetConfig(
-            name=_url_name(spec), kind="url", base_url=spec.rstrip("/"), api_key=api_key, api_version=api_version,
+            name=url_name(spec), kind="url", base_url=spec.rstrip("/"), api_key=api_key, api_version=api_version,
             model=model or "gemini-3-flash-preview", max_requests=max_requests, timeout_s=timeout_s,
             capabilities=apply_capability_overrides(caps, capabilities),
         )
@@ -116,7 +113,7 @@ def open_target(spec: str, *, api_key: str | None = None, base_url: str | None =
     raise TargetSpecError(f"unknown target {spec!r}: use mock, live, replay or an http(s):// base URL")
 
 
-def _url_name(url: str) -> str:
+def url_name(url: str) -> str:
     host = url.split("://", 1)[1].split("/", 1)[0]
     return "url-" + host.replace(":", "-").replace(".", "-")
 
@@ -124,5 +121,5 @@ def _url_name(url: str) -> str:
 __all__ = [
     "Answer", "BudgetExhausted", "CAPABILITIES", "Spent", "StreamAnswer", "TargetClient", "TargetConfig",
     "TargetError", "TargetSpecError", "apply_capability_overrides", "open_target", "live_key",
-    "LIVE_BASE_URL", "DEFAULT_LIVE_MODEL",
+    "LIVE_BASE_URL", "DEFAULT_LIVE_MODEL", "url_name",
 ]

@@ -22,16 +22,9 @@ from typing import Any
 import httpx
 
 from ..checks import StreamChecker, StreamResult
+from ..errors import BudgetExhausted, TargetError  # noqa: F401 - defined in conformance.errors, re-exported here
 from ..profiles import Profile
 from ..schema import SchemaSet
-
-
-class TargetError(Exception):
-    """The target could not be reached or did not answer in time: the scenario fails, the run goes on."""
-
-
-class BudgetExhausted(TargetError):
-    """The run's request budget (--max-requests) is spent."""
 
 
 @dataclass

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conformance._threaded import ThreadedServer
 from conformance.mock import MockConfig, create_app
+from conformance.threaded import ThreadedServer
 
 #: (method, path, headers, body) -> (headers, body) or a ready answer (status, json body)
 Rewrite = Callable[[str, str, dict[str, str], bytes], "tuple[dict[str, str], bytes] | tuple[int, Any]"]

@@ -74,9 +74,20 @@ def test_report_files_and_latest(mock_run):
 def test_allure_labels_epic_feature_story(mock_run):
     _, reports = mock_run
     run_dir = sorted(reports.glob("2*-mock"))[-1]
-    result = json.loads(next((run_dir / "allure-results").glob("*-result.json")).read_text())
-    names = {label["name"] for label in result["labels"]}
-    assert {"epic", "feature", "story"} <= names
+    results = [json.loads(p.read_text()) for p in (run_dir / "allure-results").glob("*-result.json")]
+    summary = _summary(reports)
+    assert len(results) == len(summary["scenarios"])  # one Allure result per scenario, as in junit.xml
+    from conformance.rules import RULES
+
+    rule_areas = {rule.area for rule in RULES}
+    for result in results:
+        labels = [(label["name"], label["value"]) for label in result["labels"]]
+        names = [n for n, _ in labels]
+        assert names.count("epic") == names.count("feature") == names.count("story") == 1  # counted once
+        assert dict(labels)["epic"] in rule_areas  # epic = the scenario's rule area
+        assert dict(labels)["story"] in ("legacy", "2026-05-20")
+    judged = [r for r in results if r["status"] != "skipped"]
+    assert all(any(label["name"] == "rule" for label in r["labels"]) for r in judged)  # rules as labels
 
 
 def test_html_matrix_in_chromium_shows_the_run(mock_run, tmp_path):
@@ -125,9 +136,28 @@ def test_live_without_a_key_is_a_clear_error(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("GEMINI_API_KEY", "GOOGLE_API_KEY")}
     proc = subprocess.run([sys.executable, "-m", "conformance", "run", "--target", "live", "--no-report",
                            "-k", "test_store_defaults_to_true"], capture_output=True, text=True, timeout=120, env=env)
-    assert proc.returncode == 1
-    assert "needs an API key" in proc.stdout + proc.stderr
+    assert proc.returncode == 2  # a set-up error, not a verdict: one line, exit 2
+    assert (proc.stdout + proc.stderr).count("needs an API key") == 1
     assert "Traceback" not in proc.stderr
+
+
+def test_replay_without_cassettes_is_one_line_exit_2(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "conformance", "run", "--replay", "--no-report"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert (proc.stdout + proc.stderr).count("no cassettes") == 1, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_the_plugin_stops_once_on_a_set_up_error(pytester):
+    """pytest --iconf-target=live without a key: one usage error, not one failure per scenario."""
+    env_key = {k: os.environ.pop(k) for k in ("GEMINI_API_KEY", "GOOGLE_API_KEY") if k in os.environ}
+    try:
+        result = pytester.runpytest_subprocess("--iconf-target=live", "--iconf-no-report", "-p", "no:cacheprovider")
+    finally:
+        os.environ.update(env_key)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert str(result.stderr).count("needs an API key") == 1
 
 
 def test_unreachable_target_fails_checks_without_crashing(tmp_path):
@@ -140,12 +170,21 @@ def test_unreachable_target_fails_checks_without_crashing(tmp_path):
 
 
 def test_pytest_plugin_usage(pytester):
-    """Users add the suite to their own runs: pytest --iconf-target=mock with the packaged scenarios."""
-    result = pytester.runpytest_subprocess("--pyargs", "conformance.suite.scenarios", "--iconf-target=mock",
-                                           "--iconf-no-report", "-k", "test_stream_grammar_text or test_missing_input",
+    """The README's line, in a user's own project: their tests and the packaged scenarios run together."""
+    pytester.makepyfile(test_mine="def test_mine():\n    assert True\n")
+    result = pytester.runpytest_subprocess("--iconf-target=mock", "--iconf-revision=2026-05-20", "--iconf-no-report",
+                                           "-k", "test_mine or test_stream_grammar_text or test_missing_input",
                                            "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["*Interactions API conformance*"])
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*Interactions API conformance*", "PASS: no MUST rule failed*"])
+
+
+def test_pytest_plugin_never_says_pass_when_no_scenario_ran(pytester):
+    result = pytester.runpytest_subprocess("--iconf-target=mock", "--iconf-no-report", "-k", "matches_nothing",
+                                           "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    assert "PASS" not in result.stdout.str()
+    result.stdout.fnmatch_lines(["NO VERDICT: no conformance scenario ran*"])
 
 
 # --- the live client's budget and backoff, unit-level -----------------------------------------------

@@ -1,4 +1,4 @@
-"""``python -m conformance.cassettes._collect REVISIONS``: one JSON line per scenario (revision, name, cassette stem).
+"""``python -m conformance.suite.collect REVISIONS``: one JSON line per scenario (revision, name, cassette stem).
 
 Collects ``conformance.suite.scenarios`` with pytest ``--collect-only`` and
 names each item as the recorder would, so ``iconf cassettes check`` can tell
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import pytest
 
-from .recorder import cassette_stem, item_revision, scenario_name
+from ..cassettes.recorder import cassette_stem, item_revision, scenario_name
+from .cli import base_pytest_args
 
 
 class _Collector:
@@ -28,15 +28,9 @@ class _Collector:
 
 
 def main(argv: list[str]) -> int:
-    from ..suite.cli import _plugin_autoloaded
-
     revisions = argv[0] if argv else "all"
-    here = Path(__file__).resolve().parents[1] / "suite"
-    args = ["-c", str(here / "pytest.ini"), "--rootdir", str(here), "--pyargs", "conformance.suite.scenarios",
-            "--iconf-target", "mock", "--iconf-revision", revisions, "--iconf-no-report", "--collect-only", "-q",
-            "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    if not _plugin_autoloaded():
-        args[0:0] = ["-p", "conformance.suite.plugin"]
+    args = [*base_pytest_args(), "--iconf-target", "mock", "--iconf-revision", revisions, "--iconf-no-report",
+            "--collect-only", "-q", "-p", "no:cacheprovider"]
     collector = _Collector()
     import contextlib
     import io

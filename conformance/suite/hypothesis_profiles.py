@@ -1,0 +1,28 @@
+"""The Hypothesis profiles of the property scenarios: their names and example counts, in one place.
+
+``--iconf-hypothesis-profile`` (and ``iconf run --hypothesis-profile``)
+chooses one; the live target defaults to ``live`` (few examples, each costs
+requests), every other target to ``quick``. Every profile is derandomised,
+keeps no example database and has no deadline, so a run is repeatable and a
+slow target is not a flaky one.
+"""
+
+from __future__ import annotations
+
+#: profile name -> examples per property scenario
+EXAMPLES: dict[str, int] = {"quick": 15, "thorough": 150, "live": 3}
+NAMES: tuple[str, ...] = tuple(EXAMPLES)
+
+
+def default_profile(target_spec: str) -> str:
+    return "live" if target_spec == "live" else "quick"
+
+
+def load(name: str) -> None:
+    """Register every profile (idempotent) and make ``name`` the current one."""
+    from hypothesis import HealthCheck, settings
+
+    common = {"deadline": None, "derandomize": True, "database": None, "suppress_health_check": list(HealthCheck)}
+    for profile, examples in EXAMPLES.items():
+        settings.register_profile(f"iconf-{profile}", max_examples=examples, **common)
+    settings.load_profile(f"iconf-{name}")
