@@ -24,15 +24,21 @@ def _ensure_chromium(session: nox.Session) -> None:
     if shutil.which("chromium") or shutil.which("chromium-browser") or os.path.exists("/usr/bin/chromium"):
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
-        session.log("installing chromium for the HTML report test (apt-get)")
+        session.log("installing chromium for the HTML report test: apt-get update && apt-get install chromium "
+                    "(a few minutes; its output follows)")
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         try:
-            subprocess.run(["apt-get", "update", "-qq"], check=False, timeout=300, env=env,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
-                           check=False, timeout=600, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run(["apt-get", "update", "-q"], check=False, timeout=300, env=env)
+            done = subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"],
+                                  check=False, timeout=600, env=env)
         except (OSError, subprocess.TimeoutExpired) as exc:  # the test then skips with its reason
-            session.warn(f"could not install chromium: {exc}")
+            session.warn(f"could not install chromium ({exc}); the browser test will be skipped")
+            return
+        if done.returncode:
+            session.warn(f"apt-get install chromium exited {done.returncode}; the browser test will be skipped")
+    else:
+        session.log("chromium is not installed (and apt-get as root is not available): the HTML report's browser "
+                    "test will be skipped")
 
 
 def _ensure_wrk(session: nox.Session) -> None:
@@ -65,7 +71,9 @@ def tests(session: nox.Session) -> None:
     # pytest's assertion rewriting of ~300 plugin modules (~2 CPU-seconds each time).
     workers = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in session.posargs) else [
         "-n", "auto", "--dist", "loadgroup"]  # tests sharing a module fixture stay together (tests/conftest.py)
-    session.run("pytest", "-q", "-p", "no:randomly", *workers, *session.posargs, env={"PYTHONDONTWRITEBYTECODE": ""})
+    # -rs: every skip reason (identical ones folded); --durations: the slowest tests, so a slow run is explained
+    session.run("pytest", "-q", "-p", "no:randomly", "-rs", "--durations=15", *workers, *session.posargs,
+                env={"PYTHONDONTWRITEBYTECODE": ""})
 
 
 @nox.session(python=PYTHON)
@@ -92,14 +100,12 @@ def bench(session: nox.Session) -> None:
     session.run("python", "-m", "conformance.bench", *session.posargs)
 
 
-@nox.session(python=False)
+@nox.session(python=PYTHON)
 def sdk(session: nox.Session) -> None:
     """Validate an SDK: `nox -s sdk -- google-genai==3.6.1 @google/genai@3.3.0` installs each named version
     into its own environment under .iconf-cache/ and runs its scenario script through `iconf client`."""
-    from conformance.sdk.nox_support import sdk as run_sdk
-
-    run_sdk(session)
-
+    session.install("-c", "constraints.txt", "-e", ".")
+    session.run("python", "-m", "conformance.sdk.nox_support", *session.posargs)
 
 
 @nox.session(python=PYTHON)
