@@ -61,10 +61,7 @@ def _r(
     return Rule(id, level, statement, source, party, fault, revisions)
 
 
-# Source tags follow ../shared/reference/API-FACTS.md: [L]/[N] are the
-# official OpenAPI documents (legacy / 2026-05-20), [OV] the overview,
-# [BC] the breaking-changes page, [ST] the streaming page, [BG] background
-# execution, [DR] deep research, [FACTS §n] the section of the facts sheet.
+# Source tags: see SOURCE_TAGS below and docs/sources.md.
 _CATALOGUE: tuple[Rule, ...] = (
     # --- schema: payloads against the profile's OpenAPI document -------------------------
     _r("schema.request.valid", "MUST",
@@ -375,6 +372,53 @@ class Catalogue:
 
 
 RULES = Catalogue(_CATALOGUE)
+
+#: what the tags in a rule's ``source`` mean (docs/sources.md and every HTML report show this legend)
+SOURCE_TAGS: dict[str, str] = {
+    "[L]": "the official OpenAPI document of the legacy revision (outputs shape); schemas/ mirrors its names",
+    "[N]": "the official OpenAPI document of revision 2026-05-20 (steps shape); schemas/ mirrors its names",
+    "[OV]": "Google's Interactions API overview page (ai.google.dev/gemini-api/docs/interactions)",
+    "[BC]": "Google's page on the May 2026 breaking changes (ai.google.dev/gemini-api/docs/"
+            "interactions-breaking-changes-may-2026)",
+    "[ST]": "Google's Interactions streaming page (ai.google.dev/gemini-api/docs/interactions/streaming)",
+    "[BG]": "Google's background execution page (ai.google.dev/gemini-api/docs/background-execution)",
+    "[DR]": "Google's Deep Research agent page (ai.google.dev/gemini-api/docs/deep-research)",
+    "[SK]": "Google's gemini-skills repository, skill gemini-interactions-api (github.com/google-gemini/gemini-skills)",
+    "FACTS §n": "a section of the project's API facts sheet, the notes the rules were written from (not shipped); "
+                "the sections are listed in docs/sources.md",
+}
+#: the facts sheet's sections, so a ``FACTS §n`` tag can be read without it
+FACTS_SECTIONS: dict[str, str] = {
+    "§1": "transport, endpoints and headers (paths, authentication, Api-Revision)",
+    "§2": "the create request's fields",
+    "§3": "the Interaction resource (fields, status, usage)",
+    "§4": "content blocks and steps",
+    "§5": "server-sent events (event types and their order)",
+    "§6": "behaviour rules stated in the documentation:",
+    "§6.1": "exactly one of model or agent",
+    "§6.2": "store defaults to true",
+    "§6.3": "store=false cannot be combined with background=true",
+    "§6.4": "agents run in the background",
+    "§6.5": "the background lifecycle (create, poll, terminal status, cancel)",
+    "§6.6": "the timeline shape of revision 2026-05-20",
+    "§6.7": "per-interaction settings are not inherited through previous_interaction_id",
+    "§6.8": "resuming a stream with last_event_id",
+    "§6.9": "function calling (requires_action, function_result)",
+    "§6.10": "output format (response_format, structured output)",
+    "§6.11": "streamed function arguments",
+    "§6.12": "revision selection by the Api-Revision header",
+    "§7": "errors (the error envelope, status codes)",
+    "§8": "where the published schema and real traffic disagree (the strictness options)",
+}
+
+
+def sources_markdown() -> str:
+    """The legend of the source tags as Markdown (docs/sources.md holds it; a test keeps it current)."""
+    lines = ["| Tag | Meaning |", "|---|---|"]
+    lines += [f"| `{tag}` | {text} |" for tag, text in SOURCE_TAGS.items()]
+    lines += ["", "| Facts sheet section | Topic |", "|---|---|"]
+    lines += [f"| `FACTS {sec}` | {text} |" for sec, text in FACTS_SECTIONS.items()]
+    return "\n".join(lines)
 
 
 @dataclass

@@ -105,3 +105,18 @@ def test_user_supplied_official_schema_same_rules(tmp_path, capsys, revision, na
 def test_console_script_entry_point_runs():
     proc = subprocess.run([sys.executable, "-m", "conformance", "rules"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "stream.terminal.exactly-one" in proc.stdout
+
+
+def test_docs_sources_md_is_current_and_covers_every_tag():
+    import re
+
+    from conformance.rules import FACTS_SECTIONS, RULES, SOURCE_TAGS, sources_markdown
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "sources.md").read_text()
+    assert sources_markdown() in text, "docs/sources.md is stale: paste conformance.rules.sources_markdown()"
+    for rule in RULES:
+        for tag in re.findall(r"\[[A-Z]+\]", rule.source):
+            assert tag in SOURCE_TAGS, (rule.id, tag)
+        for section in re.findall(r"§\d+(?:\.\d+)?", rule.source):
+            assert section in FACTS_SECTIONS, (rule.id, section)
+    assert "../shared" not in text

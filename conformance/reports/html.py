@@ -23,7 +23,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..rules import RULES
+from ..rules import FACTS_SECTIONS, RULES, SOURCE_TAGS
 from .model import RuleCell, RunRecord, ScenarioResult
 from .redact import redact_record, scrub
 
@@ -62,6 +62,7 @@ code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberatio
 .verdict{display:inline-block;font-size:16px;font-weight:700;padding:5px 14px;border-radius:6px;border:2px solid}
 .verdict.pass{background:var(--pass-bg);color:var(--pass)}
 .verdict.fail{background:var(--fail-bg);color:var(--fail)}
+.verdict.none{background:var(--warn-bg);color:var(--warn)}
 .verdict-why{margin-left:10px;color:var(--ink)}
 .cols{display:flex;flex-wrap:wrap;gap:10px 40px;margin-top:12px}
 dl.meta{display:grid;grid-template-columns:max-content auto;gap:2px 14px;margin:0}
@@ -101,9 +102,15 @@ border:1px solid var(--border);border-radius:4px;padding:6px 8px;margin:4px 0;co
 .filter{margin:6px 0 10px;user-select:none}
 .legend{display:flex;flex-wrap:wrap;gap:4px 18px;font-size:12.5px;margin:4px 0 10px}
 .legend .chip{font-size:12px}
+table.scenarios{table-layout:fixed}
+table.scenarios td{overflow-wrap:anywhere}
+table.scenarios col.c-name{width:26%}table.scenarios col.c-area{width:7em}table.scenarios col.c-rev{width:7.5em}
+table.scenarios col.c-outcome{width:6.5em}table.scenarios col.c-dur{width:6em}table.scenarios col.c-rules{width:4.5em}
+table.sources{table-layout:fixed}table.sources col.c-tag{width:9em}
 td.outcome{white-space:nowrap;font-weight:600}
 td.num{text-align:right;white-space:nowrap}
 td.nowrap{white-space:nowrap}
+table.scenarios td.nowrap{white-space:normal}
 ul.plain{margin:2px 0;padding-left:18px}
 body:has(#only-problems:checked) tbody.area-group:not(:has(td.s-failed,td.s-warned)),
 body:has(#only-problems:checked) tr.rule:not(:has(td.s-failed,td.s-warned)),
@@ -112,9 +119,13 @@ body:has(#only-problems:checked) tr.scenario:not(.o-failed):not(.o-error){displa
 """
 
 
+#: C0 controls (but tab, newline, carriage return), DEL and C1 controls: shown as \\xNN, never written raw
+_CONTROLS = {c: f"\\x{c:02x}" for c in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0))}
+
+
 def _e(value: Any) -> str:
-    """Escape anything for HTML text or a double-quoted attribute."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Escape anything for HTML text or a double-quoted attribute; control and NUL bytes become visible ``\\xNN``."""
+    return html.escape(("" if value is None else str(value)).translate(_CONTROLS), quote=True)
 
 
 def _pretty(value: Any, limit: int) -> str:
@@ -168,7 +179,11 @@ def _header(record: RunRecord) -> str:
     counts = record.counts()
     exit_code = record.exit_code()
     failed, errored = record.must_failed(), record.errored()
-    if exit_code == 0:
+    judged = counts["scenarios"]["passed"] + counts["scenarios"]["failed"]
+    if exit_code == 0 and not judged:
+        verdict = '<span class="verdict none">NO VERDICT</span>'
+        why = "no scenario was judged (none ran, or every one was skipped)"
+    elif exit_code == 0:
         verdict = '<span class="verdict pass">PASS</span>'
         why = "no MUST rule failed and no scenario errored"
     else:
@@ -323,7 +338,8 @@ def _scenario_row(s: ScenarioResult) -> str:
         )
         details.append(f'<ul class="plain">{items}</ul>')
     if s.skip_reason:
-        details.append(f'<div class="muted">skipped: {_e(s.skip_reason)}</div>')
+        word = "error" if s.outcome == "error" else "skipped"
+        details.append(f'<div class="muted">{word}: {_e(s.skip_reason)}</div>')
     if s.transcript:
         details.append(f"<details><summary>transcript</summary><pre>"
                        f"{_e(_pretty(s.transcript, MAX_TRANSCRIPT_CHARS))}</pre></details>")
@@ -345,7 +361,9 @@ def _scenarios(record: RunRecord) -> str:
     if not record.scenarios:
         return '<section id="scenarios"><h2>Scenarios</h2><p class="muted">No scenario ran.</p></section>'
     return (
-        '<section id="scenarios"><h2>Scenarios</h2><table class="scenarios"><thead><tr><th>Scenario</th>'
+        '<section id="scenarios"><h2>Scenarios</h2><table class="scenarios"><colgroup><col class="c-name">'
+        '<col class="c-area"><col class="c-rev"><col class="c-outcome"><col class="c-dur"><col class="c-rules">'
+        '<col class="c-details"></colgroup><thead><tr><th>Scenario</th>'
         "<th>Area</th><th>Revision</th><th>Outcome</th><th>Duration</th><th>Rules</th><th>Details</th></tr></thead>"
         "<tbody>" + "".join(_scenario_row(s) for s in record.scenarios) + "</tbody></table></section>"
     )
@@ -375,6 +393,18 @@ def _extra_findings(record: RunRecord) -> str:
     )
 
 
+def _sources() -> str:
+    """The legend of the source tags of the Statement column (the same as docs/sources.md)."""
+    rows = "".join(f"<tr><td><code>{_e(tag)}</code></td><td>{_e(text)}</td></tr>" for tag, text in SOURCE_TAGS.items())
+    sections = "".join(f"<tr><td><code>FACTS {_e(sec)}</code></td><td>{_e(text)}</td></tr>"
+                       for sec, text in FACTS_SECTIONS.items())
+    return (
+        '<section id="sources"><h2>Sources</h2><p class="muted">What the tags under each rule\'s statement mean.</p>'
+        '<table class="sources"><colgroup><col class="c-tag"><col></colgroup><tbody>' + rows + sections
+        + "</tbody></table></section>"
+    )
+
+
 def render_html(record: RunRecord) -> str:
     """The whole page for ``record`` as a string (secrets redacted)."""
     safe = redact_record(record)
@@ -384,7 +414,7 @@ def render_html(record: RunRecord) -> str:
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
         + _header(safe)
-        + "<main>" + _matrix(safe) + _scenarios(safe) + _extra_findings(safe) + "</main>"
+        + "<main>" + _matrix(safe) + _scenarios(safe) + _extra_findings(safe) + _sources() + "</main>"
         + f'<footer class="muted" style="padding:0 24px 24px">interactions-conformance {_e(safe.suite_version)}'
         " \u00b7 machine-readable results: summary.json, junit.xml, allure-results/</footer>"
         "</body></html>\n"

@@ -8,6 +8,7 @@ hooks are read from the DOM Chromium built, not from the file we wrote.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -78,3 +79,27 @@ def test_skips_with_install_hint_without_chromium(tmp_path, monkeypatch):
     monkeypatch.setattr(f"{__name__}.chromium", lambda: None)
     with pytest.raises(pytest.skip.Exception, match="apt-get install -y chromium"):
         dump_dom(tmp_path / "index.html", tmp_path)
+
+
+def test_the_page_fits_a_1400_px_window(tmp_path):
+    """No table is wider than a 1 400 px window: long details wrap inside their column."""
+    from .records import scenario
+
+    rec = mixed_record()
+    long = scenario("scenarios/test_streaming.py::test_" + "very_long_name_" * 8 + "[2026-05-20-text]", "error",
+                    ["stream.terminal.exactly-one"])
+    long.skip_reason = "ConnectError: " + "x" * 600
+    rec.scenarios.append(long)
+    page = write_html(rec, tmp_path)
+    probe = ("<script>document.addEventListener('DOMContentLoaded',()=>{document.body.dataset.width="
+             "Math.max(...[...document.querySelectorAll('table')].map(t=>Math.ceil(t.getBoundingClientRect().right)),"
+             "document.documentElement.scrollWidth)})</script>")
+    page.write_text(page.read_text().replace("</body>", probe + "</body>"))
+    exe = chromium()
+    if exe is None:
+        pytest.skip("Chromium is not installed (install it with: apt-get install -y chromium)")
+    proc = subprocess.run([exe, *FLAGS, "--window-size=1400,900", f"--user-data-dir={tmp_path / 'profile'}",
+                           "--dump-dom", page.resolve().as_uri()], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "HOME": str(tmp_path / "profile")})
+    width = int(re.search(r'<body data-width="(\d+)"', proc.stdout).group(1))
+    assert width <= 1400, width

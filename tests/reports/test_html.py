@@ -81,3 +81,40 @@ def test_rules_grouped_by_area_and_na_cells():
     assert areas[0] == "schema" and len(areas) == len(set(areas))
     row = re.search(r'<tr class="rule" id="rule-timeline.post.model-only".*?</tr>', page, re.S).group(0)
     assert ">n/a</td>" in row and row.count("data-status=") == 1
+
+
+def test_control_and_nul_bytes_are_escaped():
+    s = scenario("ctl", "failed", ["schema.interaction.valid"])
+    s.transcript = "data: {\"text\": \"a\x00b\x1b[31mc\x7f\"}\n"
+    page = render_html(record([s]))
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", page)
+    assert "a\\x00b\\x1b[31mc\\x7f" in page
+
+
+def test_an_errored_scenario_says_error_not_skipped():
+    s = scenario("boom", "error", ["schema.interaction.valid"])
+    s.skip_reason = "ConnectError: connection refused"
+    page = render_html(record([s]))
+    assert "error: ConnectError: connection refused" in page
+    assert "skipped: ConnectError" not in page
+
+
+def test_the_source_tag_legend_is_in_the_report():
+    from conformance.rules import SOURCE_TAGS
+
+    page = render_html(mixed_record())
+    assert 'id="sources"' in page
+    for tag in SOURCE_TAGS:
+        assert f"<code>{tag}</code>" in page
+    assert "../shared" not in page
+
+
+def test_scenarios_table_has_fixed_column_widths():
+    """The details column wraps instead of pushing the table past the window (checked in Chromium too)."""
+    page = render_html(mixed_record())
+    assert "table.scenarios{table-layout:fixed}" in page and '<col class="c-details">' in page
+
+
+def test_no_verdict_when_no_scenario_ran():
+    page = render_html(record([]))
+    assert "NO VERDICT" in page and ">PASS<" not in page
