@@ -17,7 +17,9 @@ against the built-ins keeps working, as httpx does::
     ├── InputError                 what the tools were given cannot be read: exit 2
     │   ├── SchemaLoadError        (ValueError) an OpenAPI document
     │   ├── DocumentError          (ValueError) a payload or stream given to ``iconf validate``
-    │   └── CassetteFormatError    (ValueError) a cassette file
+    │   ├── CassetteFormatError    (ValueError) a cassette file
+    │   └── drift DocumentError    (ValueError) an OpenAPI document ``iconf schema diff`` cannot read
+    │                              (defined in conformance.drift.loader)
     ├── TargetError                talking to the target went wrong (not a verdict about it)
     │   ├── TargetOpenError        the target could not be opened: a set-up error, reported once, exit 2
     │   ├── BudgetExhausted        the run's request budget (--max-requests) is spent

@@ -409,6 +409,7 @@ FACTS_SECTIONS: dict[str, str] = {
     "§6.12": "revision selection by the Api-Revision header",
     "§7": "errors (the error envelope, status codes)",
     "§8": "where the published schema and real traffic disagree (the strictness options)",
+    "§9": "what changed after June 2026 (newer SDK releases and the live API)",
 }
 
 

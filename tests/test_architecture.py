@@ -4,7 +4,7 @@ Layers, lowest first (a module may import its own layer and the ones below, neve
 
     0  profiles, rules, schema, sse, strictness, errors, clitools, threaded
     1  checks
-    2  targets, mock, proxy, cassettes, reports, sdk, bench
+    2  targets, mock, proxy, cassettes, reports, sdk, bench, drift
     3  suite
     4  cli (the root ``iconf`` command)
 
@@ -34,7 +34,7 @@ LAYERS: dict[str, int] = {
     "profiles": 0, "rules": 0, "schema": 0, "sse": 0, "strictness": 0, "errors": 0, "clitools": 0, "threaded": 0,
     "_logsafe": 0,
     "checks": 1,
-    "targets": 2, "mock": 2, "proxy": 2, "cassettes": 2, "reports": 2, "sdk": 2, "bench": 2,
+    "targets": 2, "mock": 2, "proxy": 2, "cassettes": 2, "reports": 2, "sdk": 2, "bench": 2, "drift": 2,
     "suite": 3,
     "cli": 4, "__main__": 4,
 }

@@ -18,7 +18,7 @@ class _Usage(Exception):
 
 
 def _usage_error(exc: Exception):
-    from ..cli import UsageError
+    from ..errors import UsageError
 
     return UsageError(str(exc))
 

@@ -23,10 +23,12 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from ..errors import InputError
+
 __all__ = ["DocumentError", "OpenApiDocument", "load_openapi", "read_structured"]
 
 
-class DocumentError(ValueError):
+class DocumentError(InputError, ValueError):
     """The document cannot be read, is not YAML/JSON, is not an OpenAPI document, or a ``$ref`` dangles."""
 
 
