@@ -56,7 +56,29 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         print_violations(violations, prefix="  ")
         if must:
             worst = 1
+            hint = _revision_hint(args, schemas, data, kind, len(must))
+            if hint:
+                print(f"  hint: {hint}")
     return worst
+
+
+def _revision_hint(args: argparse.Namespace, schemas, data: bytes, kind: str, must: int) -> str | None:
+    """When no revision was chosen and the document conforms to another one, say so (it is probably that one)."""
+    from .checks.document import DocumentError, validate_document
+
+    if args.revision or args.schema:
+        return None
+    for name in PROFILES:
+        if name == schemas.profile.name:
+            continue
+        try:
+            _, other = validate_document(schemas_from_args(args, name), data, kind)
+        except (DocumentError, UsageError):
+            continue
+        if not [v for v in other if v.level == "MUST"]:
+            return (f"the document conforms to revision {name} ({must} MUST violations under "
+                    f"{schemas.profile.name}, the default): pass --revision {name}")
+    return None
 
 
 def _register_validate(sub) -> None:
@@ -116,7 +138,7 @@ def _register_rules(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="iconf", description="Conformance suite for the Gemini Interactions API.")
     parser.add_argument("--version", action="version", version=f"iconf {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="subcommand", metavar="COMMAND")  # not "command": `iconf client` has one
     _register_validate(sub)
     _register_rules(sub)
     for module in _SUBCOMMANDS:
@@ -141,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except (UsageError, InputError) as exc:
-        print(f"iconf {args.command}: error: {exc}", file=sys.stderr)
+        print(f"iconf {args.subcommand}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -17,15 +17,23 @@ from .rules import Violation
 from .schema import SchemaSet, infer_revision, load_document
 from .strictness import Strictness, strict_help
 
-__all__ = ["UsageError", "add_profile_options", "print_violations", "schemas_from_args"]
+__all__ = ["UsageError", "add_profile_options", "plural", "print_violations", "schemas_from_args"]
 
 
-def add_profile_options(parser: argparse.ArgumentParser, *, multi: bool = False) -> None:
-    """--revision, --schema and --strict, shared by every subcommand that judges traffic."""
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 request``, ``2 requests``."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def add_profile_options(parser: argparse.ArgumentParser, *, multi: bool = False, default: str | None = None) -> None:
+    """--revision, --schema and --strict, shared by every subcommand that judges traffic.
+
+    ``default`` describes what happens without ``--revision`` when that is not the default profile.
+    """
     names = ", ".join(PROFILES)
+    default = default or f"{DEFAULT_REVISION}, or the one --schema describes"
     parser.add_argument("--revision", default=None,
-                        help=f"revision profile: {names}{', all' if multi else ''} (default {DEFAULT_REVISION}, "
-                             "or the one --schema describes)")
+                        help=f"revision profile: {names}{', all' if multi else ''} (default {default})")
     parser.add_argument("--schema", default=None, metavar="PATH",
                         help="an OpenAPI document (JSON or YAML) to validate against instead of the authored one, "
                              "e.g. the official download")

@@ -120,3 +120,79 @@ def test_docs_sources_md_is_current_and_covers_every_tag():
         for section in re.findall(r"§\d+(?:\.\d+)?", rule.source):
             assert section in FACTS_SECTIONS, (rule.id, section)
     assert "../shared" not in text
+
+
+def test_validate_updated_earlier_than_created_fails(tmp_path, capsys):
+    p = get_profile("2026-05-20")
+    body = S.resource(p, [S.text_item(p, "x")])
+    body["created"], body["updated"] = "2026-05-21T10:00:00Z", "2026-05-21T09:00:00Z"
+    assert main(["validate", _write(tmp_path, "i.json", body)]) == 1
+    assert "lifecycle.timestamps.ordered: updated is earlier than created at /updated" in capsys.readouterr().out
+
+
+def test_validate_a_steps_resource_as_legacy_fails(tmp_path, capsys):
+    body = S.resource(get_profile("2026-05-20"), S.sample_items(get_profile("2026-05-20")))
+    assert main(["validate", "--revision", "legacy", _write(tmp_path, "i.json", body)]) == 1
+    assert "revision.header.honoured: the interaction has steps" in capsys.readouterr().out
+
+
+def test_validate_hints_at_the_revision_of_a_legacy_stream(tmp_path, capsys):
+    p = get_profile("legacy")
+    f = _write(tmp_path, "legacy.sse", S.to_bytes(S.events_for(p, S.sample_items(p))))
+    assert main(["validate", f]) == 1
+    out = capsys.readouterr().out
+    assert "hint: the document conforms to revision legacy" in out and "pass --revision legacy" in out
+    assert main(["validate", "--revision", "legacy", f]) == 0
+
+
+def _iconf(*args: str, timeout: int = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_mock_rejects_a_port_out_of_range_without_a_traceback():
+    proc = _iconf("mock", "--port", "99999")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "99999 is not a port number" in proc.stderr
+
+
+def test_mock_on_a_busy_port_says_so_and_not_that_it_serves():
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        proc = _iconf("mock", "--port", str(port))
+    assert proc.returncode == 2
+    assert "serving on" not in proc.stderr and f"cannot listen on 127.0.0.1:{port}" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_client_errors_name_the_subcommand(capsys):
+    assert main(["client"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("iconf client: error: no command given")
+
+
+def test_cassettes_check_help_names_its_real_default(capsys):
+    with pytest.raises(SystemExit):
+        main(["cassettes", "check", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "(default all: every revision directory found)" in help_text
+
+
+def test_counts_are_singular_when_one():
+    from conformance.clitools import plural
+
+    assert plural(1, "request") == "1 request" and plural(2, "request") == "2 requests"
+    assert plural(1, "retry", "retries") == "1 retry" and plural(0, "retry", "retries") == "0 retries"
+
+
+def test_a_run_covers_every_revision_the_target_serves_by_default():
+    from conformance.profiles import revision_names
+    from conformance.suite.options import default_revision
+
+    for target in ("mock", "replay"):
+        assert sorted(revision_names(default_revision(target))) == ["2026-05-20", "legacy"]
+    assert revision_names(default_revision("live")) == ["2026-05-20"]
+    assert revision_names(default_revision("http://127.0.0.1:9")) == ["2026-05-20"]

@@ -98,7 +98,7 @@ def register(sub) -> None:
                                     "(JSON answers with the exchange checks, streams with the stream grammar), "
                                     "and list cassettes no scenario uses. Exit 0 if no MUST rule fails, 1 if one "
                                     "does, 2 if a path or cassette cannot be read.")
-    add_profile_options(c, multi=True)
+    add_profile_options(c, multi=True, default="all: every revision directory found")
     c.add_argument("--cassette-dir", default=None, help="where the cassettes are when no PATH is given "
                                                         "(default $ICONF_CASSETTE_DIR or cassettes/)")
     c.add_argument("--no-unused", action="store_true", help="do not collect the scenarios to find unused cassettes")

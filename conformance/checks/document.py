@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from ..errors import DocumentError  # noqa: F401 - defined in conformance.errors, re-exported here
-from ..rules import Violation
+from ..rules import Violation, violation
 from ..schema import SchemaSet
+from .lifecycle import LifecycleTracker
 from .payload import check_error_body, check_interaction
 from .request import check_request
 from .stream import check_stream_bytes
@@ -40,6 +42,24 @@ def detect_kind(data: bytes) -> tuple[str, Any]:
                         "(id/status), an error ({\"error\": ...}) or an event stream; pass --kind")
 
 
+def _one_resource(schemas: SchemaSet, value: Any) -> list[Violation]:
+    """What one stored Interaction can show beyond its schema: its shape's revision and its own timestamps."""
+    if not isinstance(value, Mapping):
+        return []
+    profile = schemas.profile
+    out: list[Violation] = []
+    other = [f for f in ("steps", "outputs") if f != profile.items_field and f in value]
+    if other:
+        out.append(violation("revision.header.honoured",
+                             f"the interaction has {other[0]}, the shape of another revision, not {profile.name}'s "
+                             f"{profile.items_field}", location=f"/{other[0]}", expected=profile.items_field,
+                             observed=other[0]))
+    tracker = LifecycleTracker(profile)
+    out += [replace(v, location=v.location.removeprefix("observation[0]"))
+            for v in tracker.observe(value) if v.rule_id == "lifecycle.timestamps.ordered"]
+    return out
+
+
 def validate_document(schemas: SchemaSet, data: bytes, kind: str | None = None) -> tuple[str, list[Violation]]:
     """(kind, violations) for one document; raises DocumentError when it cannot be read as that kind."""
     value: Any = None
@@ -57,5 +77,5 @@ def validate_document(schemas: SchemaSet, data: bytes, kind: str | None = None) 
     if kind == "request":
         return kind, check_request(schemas, value)
     if kind == "interaction":
-        return kind, check_interaction(schemas, value)
+        return kind, check_interaction(schemas, value) + _one_resource(schemas, value)
     return kind, check_error_body(schemas, 400, value)

@@ -13,6 +13,7 @@ import dataclasses
 import math
 import sys
 
+from ..errors import UsageError
 from ..profiles import PROFILES, UnknownRevisionError, get_profile
 from .config import MockConfig
 from .errors import ERROR_CODE_STYLES
@@ -26,6 +27,16 @@ def _fault(value: str) -> str:
         return validate_fault_ids([value])[0]
     except (UnknownFaultError, IndexError) as exc:
         raise argparse.ArgumentTypeError(str(exc) or "empty fault id") from None
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0-65535)")
+    return port
 
 
 def _revision(value: str) -> str:
@@ -74,7 +85,7 @@ def _limit(value: str) -> tuple[str, float]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080, help="port to bind (default 8080)")
+    parser.add_argument("--port", type=_port, default=8080, help="port to bind (default 8080; 0 = any free port)")
     parser.add_argument("--api-key", help="require this key in x-goog-api-key or ?key= (401/403 otherwise)")
     parser.add_argument("--fault", action="append", default=[], type=_fault, metavar="RULE-ID",
                         help="break this rule on every request (repeatable; see --list-faults)")
@@ -134,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     if args.list_faults:
         list_faults()
         return 0
-    from .server import serve
+    from .server import bind, serve
 
     config = config_from_args(args)
     workers = getattr(args, "workers", 1)
@@ -150,14 +161,22 @@ def run(args: argparse.Namespace) -> int:
             print(f"iconf mock: --store {config.store_path}: cannot open it as an SQLite store ({exc})",
                   file=sys.stderr)
             return 2
-    print(f"iconf mock: serving on http://{args.host}:{args.port}{config.base_path} "
+    try:
+        sock = bind(args.host, args.port)
+    except (OSError, OverflowError) as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}") from None
+    port = sock.getsockname()[1]
+    if workers > 1:  # uvicorn's worker processes bind the port themselves: it was free a moment ago
+        sock.close()
+        sock = None
+    print(f"iconf mock: serving on http://{args.host}:{port}{config.base_path} "
           f"(default revision {config.default_revision}, {config.error_code} error codes, "
           f"faults: {', '.join(sorted(config.faults)) or 'none'}"
           + (f", robustness: {', '.join(sorted(config.robustness))}" if config.robustness else "")
           + f", store: {config.store_path or 'memory'}" + (f", workers: {workers}" if workers > 1 else "") + ")",
           file=sys.stderr)
     try:
-        serve(config, host=args.host, port=args.port, workers=workers)
+        serve(config, host=args.host, port=port, workers=workers, sock=sock)
     except KeyboardInterrupt:
         pass
     return 0
@@ -166,4 +185,8 @@ def run(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="iconf mock", description="Run the reference mock Interactions API server.")
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    try:
+        return run(parser.parse_args(argv))
+    except UsageError as exc:
+        print(f"iconf mock: error: {exc}", file=sys.stderr)
+        return 2

@@ -12,6 +12,7 @@ import base64
 import gc
 import os
 import pickle
+import socket
 
 import uvicorn
 
@@ -43,9 +44,29 @@ def worker_app():
     return create_app(pickle.loads(base64.b64decode(os.environ[_CONFIG_ENV])))
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` (port 0: any free one); OSError when the port is taken or not allowed.
+
+    Binding before saying "serving on ..." means a busy port is reported
+    as the only line, not after a success message.
+    """
+    info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(info[0], socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(info[4])
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
 def serve(config: MockConfig, host: str = "127.0.0.1", port: int = 8080, log_level: str = "info",
-          workers: int = 1) -> None:
-    """Run a mock server in the foreground until interrupted (``workers`` > 1 needs ``config.store_path``)."""
+          workers: int = 1, sock: socket.socket | None = None) -> None:
+    """Run a mock server in the foreground until interrupted (``workers`` > 1 needs ``config.store_path``;
+    a single process serves on ``sock`` when given, see :func:`bind`)."""
     if workers > 1:
         if not config.store_path:
             raise ValueError("workers > 1 needs store_path: the workers share state through it")
@@ -58,7 +79,7 @@ def serve(config: MockConfig, host: str = "127.0.0.1", port: int = 8080, log_lev
     app = create_app(config)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off"))
     install_log_redaction()  # after uvicorn configured logging: the access log shows ?key=<redacted>
-    server.run()
+    server.run(sockets=[sock] if sock is not None else None)
 
 
 class MockServer(ThreadedServer):

@@ -193,10 +193,11 @@ def run_client(command: Sequence[str], *, upstream: str = "mock", revision: str 
 
 def report_run(run: ClientRun, out: TextIO | None = None) -> None:
     """Print every request the program made with its violations, then the verdict."""
+    from ..clitools import plural
     from ..proxy.cli import print_exchange
 
     out = out or sys.stdout
-    print(f"iconf client: {len(run.exchanges)} requests", file=out)
+    print(f"iconf client: {plural(len(run.exchanges), 'request')}", file=out)
     for record in run.exchanges:
         print_exchange(record, out)
     for note in run.notes:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from ..clitools import plural
 from ..errors import ConformanceError, TargetOpenError
 from ..profiles import revision_names
 from ..rules import RULES
@@ -225,6 +226,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     run = _run(item.config)
     if run is None:
         return
+    if not _is_scenario(item):  # one of the project's own tests, run alongside
+        if report.failed:
+            run.project_failures += 1
+        return
     judge = item.stash.get(_JUDGE, None)
     hint = f"{run.report_dir}/index.html" if run.report_dir is not None else None
     verdicts.adjust_report(item, report, call, judge, hint)
@@ -239,6 +244,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             from ..reports import allure
 
             allure.label(result, getattr(item, "originalname", None) or item.name)
+
+
+def _is_scenario(item: pytest.Item) -> bool:
+    return item.get_closest_marker("iconf") is not None or SCENARIOS_DIR in Path(str(item.path)).resolve().parents
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -263,7 +272,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
             write_report(record, run.report_dir, base=run.report_dir.parent)
         if exitstatus in (0, 1) and record.scenarios:
-            session.exitstatus = record.exit_code()
+            # the conformance verdict, but never hiding a failure of the project's own tests
+            session.exitstatus = 1 if run.project_failures else record.exit_code()
     finally:
         run.close()
 
@@ -279,8 +289,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
     terminalreporter.write_sep("=", "Interactions API conformance")
     spent = record.spent
-    terminalreporter.write_line(f"spent: {spent.get('requests', 0)} requests, {spent.get('retries', 0)} retries, "
-                                f"{spent.get('stream_events', 0)} stream events")
+    terminalreporter.write_line(f"spent: {plural(spent.get('requests', 0), 'request')}, "
+                                f"{plural(spent.get('retries', 0), 'retry', 'retries')}, "
+                                f"{plural(spent.get('stream_events', 0), 'stream event')}")
     if run.report_dir is not None:
         terminalreporter.write_line(f"report: {run.report_dir}/index.html (summary.json, junit.xml, allure-results/)")
     writer = terminalreporter._tw

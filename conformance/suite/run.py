@@ -91,6 +91,8 @@ class IconfRun:
     controller: Any = None
     remote_target: dict | None = None
     remote_model: str | None = None
+    #: failed tests of the user's own project collected in the same session (they keep pytest's exit 1)
+    project_failures: int = 0
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     def schema_set(self, revision: str) -> SchemaSet:

@@ -179,6 +179,14 @@ def test_pytest_plugin_usage(pytester):
     result.stdout.fnmatch_lines(["*Interactions API conformance*", "PASS: no MUST rule failed*"])
 
 
+def test_a_failing_project_test_keeps_pytests_exit_1(pytester):
+    pytester.makepyfile(test_mine="def test_mine():\n    assert False\n")
+    result = pytester.runpytest_subprocess("--iconf-target=mock", "--iconf-revision=2026-05-20", "--iconf-no-report",
+                                           "-k", "test_mine or test_missing_input", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    assert result.ret == 1
+
+
 def test_pytest_plugin_never_says_pass_when_no_scenario_ran(pytester):
     result = pytester.runpytest_subprocess("--iconf-target=mock", "--iconf-no-report", "-k", "matches_nothing",
                                            "-p", "no:cacheprovider")
