@@ -96,6 +96,7 @@ CASES: dict[str, Case] = {
     "iconf mock --fault stream.terminal.exactly-one --latency 50": Case(
         "serve", extra=("--port", "0"), expect="faults: stream.terminal.exactly-one"),
     "iconf mock --list-faults": Case("run", expect="stream.terminal.exactly-one"),
+    "iconf mock --error-code integer": Case("serve", extra=("--port", "0"), expect="integer error codes"),
     "iconf proxy --upstream mock --port 8081": Case("serve", replace={"--port 8081": "--port 0"},
                                                     expect="iconf proxy: http://"),
     "GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:8081 python my_app.py": Case(
@@ -103,7 +104,7 @@ CASES: dict[str, Case] = {
     "iconf client -- python my_script.py": Case("run", expect="iconf client: 1 request"),
     "iconf client --revision legacy -- node my_script.mjs": Case(
         "offline-skip", why="needs Node.js and @google/genai installed (nox -s sdk installs them)"),
-    "nox -s sdk -- google-genai==3.4.0 @google/genai@3.1.0": Case("offline-skip", why=NETWORK),
+    "nox -s sdk -- google-genai==3.6.1 @google/genai@3.3.0": Case("offline-skip", why=NETWORK),
     # a verdict per robustness case; the simple script may not survive every case (exit 1), it must not break iconf
     "iconf client --robustness all -- python my_script.py": Case("run", rc=(0, 1), expect="rate-limit"),
     "iconf schema diff schemas/interactions-legacy.openapi.yaml schemas/interactions-2026-05-20.openapi.yaml": Case(
