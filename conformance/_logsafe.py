@@ -23,9 +23,12 @@ LOGGERS = ("uvicorn.access", "uvicorn.error", "httpx")
 
 def redact(text: str) -> str:
     """``text`` with the value of every key-like query parameter and key header replaced by <redacted>."""
-    if "=" not in text and ":" not in text:
-        return text
-    return _HEADER.sub(lambda m: m.group(1) + REDACTED, _QUERY.sub(lambda m: m.group(1) + REDACTED, text))
+    lowered = text.lower()
+    if "key" in lowered or "token=" in lowered:
+        text = _QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+    if "x-goog-api-key" in lowered or "authorization" in lowered:
+        text = _HEADER.sub(lambda m: m.group(1) + REDACTED, text)
+    return text
 
 
 class RedactKeys(logging.Filter):
