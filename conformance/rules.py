@@ -538,3 +538,30 @@ def describe_location(location: str) -> str:
         word, _, pointer = last.partition("/")
         return f"{label} {word}".strip() + f", field /{pointer}"
     return location
+
+
+def covers(*rule_ids: str):
+    """Bind a check (a function or class) to the catalogue rules it exercises, as ``check.RULES``.
+
+    The one place a check's coverage is written down: the suite's judge and
+    the validating proxy both read ``RULES`` off the check they ran, so they
+    report the same coverage for the same observation. An ID not in the
+    catalogue fails at import time, not in a report.
+    """
+    for rule_id in rule_ids:
+        RULES[rule_id]
+
+    def bind(check):
+        check.RULES = tuple(dict.fromkeys(rule_ids))
+        return check
+
+    return bind
+
+
+def rules_of(*checks: object) -> tuple[str, ...]:
+    """The rules bound (with :func:`covers`) to ``checks``, in order, each once."""
+    out: dict[str, None] = {}
+    for check in checks:
+        out.update(dict.fromkeys(getattr(check, "RULES", ())))
+    return tuple(out)
+

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..rules import RULES, Violation, violation
+from ..rules import RULES, Violation, covers, rules_of, violation
 from ..schema import SchemaSet
 from .meaning import check_meaning
 from .payload import check_delete_body, check_error_body, check_interaction, short
@@ -65,8 +65,11 @@ def _rejected_rules(violations: list[Violation]) -> list[Violation]:
     return [v for v in violations if RULES[v.rule_id].party == "both"]
 
 
+@covers(*rules_of(check_interaction, check_meaning), "revision.header.honoured")
 def check_exchange(schemas: SchemaSet, ex: Exchange, *, state: ConversationState | None = None) -> list[Violation]:
-    """Server-side rules for one exchange; ``state`` is updated with what the answer teaches."""
+    """Server-side rules for one exchange; ``state`` is updated with what the answer teaches.
+
+    ``check_exchange.RULES`` are the rules it judges on a resource answer (create, get, cancel)."""
     out: list[Violation] = []
     op, iid = classify_path(ex.path)
     bad_input: list[Violation] = []

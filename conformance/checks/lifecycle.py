@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from ..profiles import Profile
-from ..rules import Violation, violation
+from ..rules import Violation, covers, violation
 from .payload import status_violations
 
 __all__ = ["LifecycleTracker", "parse_time"]
@@ -31,6 +31,8 @@ def parse_time(value: object) -> datetime | None:
     return parsed if parsed.tzinfo else None
 
 
+@covers("lifecycle.transition.legal", "lifecycle.terminal.immutable", "lifecycle.timestamps.ordered",
+        "lifecycle.id.stable", "lifecycle.status.known")
 class LifecycleTracker:
     """Judges each new observation of one interaction against the one before."""
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..profiles import Profile
-from ..rules import Violation, violation
+from ..rules import Violation, covers, violation
 from .payload import short
 
 __all__ = ["check_call_ids", "check_completion_matches", "check_completion_status", "check_meaning",
@@ -92,6 +92,7 @@ def check_usage_breakdown(usage: Any, *, location: str = "/usage") -> list[Viola
     return out
 
 
+@covers("timeline.call-id.unique", "timeline.result.follows-call", "usage.breakdown.consistent")
 def check_meaning(profile: Profile, body: Any, *, location: str = "") -> list[Violation]:
     """The meaning rules of a full resource (call ids, usage breakdown)."""
     if not isinstance(body, Mapping):

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..rules import RULES, Violation, violation
+from ..rules import RULES, Violation, covers, violation
 from ..schema import SchemaSet
 from ..strictness import POLICY_RULES
 
@@ -98,6 +98,9 @@ def _unknown(schemas: SchemaSet, key: str, level: str | None, err: Any, what: st
     )
 
 
+@covers("schema.interaction.valid", "schema.interaction.object-field", "lifecycle.status.known",
+        "continuation.paused.token", "thought.signature.present", "usage.totals.add-up",
+        "schema.type.known", "schema.value.known", "schema.field.known")
 def check_interaction(schemas: SchemaSet, body: Any, *, location: str = "") -> list[Violation]:
     """A full Interaction resource (non-streaming POST, GET, cancel): strict schema plus resource rules."""
     if not isinstance(body, Mapping):

@@ -30,7 +30,7 @@ from typing import Any
 import orjson
 
 from ..profiles import PROFILES
-from ..rules import Violation, violation
+from ..rules import Violation, covers, violation
 from ..schema import SchemaSet
 from ..sse import RawFrames, SSEEvent, SSEParser
 from .assembly import OPAQUE, BlockAssembler, canonical, first_difference, model_items
@@ -77,6 +77,15 @@ class StreamResult:
         return not any(v.level == "MUST" for v in self.violations)
 
 
+@covers(
+    "stream.content-type", "stream.framing.json-data", "stream.framing.bare-json", "stream.event.name-matches",
+    "stream.event.known-type", "stream.order.created-first", "stream.terminal.exactly-one", "stream.terminal.last",
+    "stream.block.start-first", "stream.block.index-consecutive", "stream.block.closed", "stream.delta.type-matches",
+    "stream.block.assembled-valid", "stream.event-id.unique", "stream.interaction-id.consistent",
+    "stream.status.legal-transition", "schema.event.valid", "schema.type.known", "schema.value.known",
+    "schema.field.known", "lifecycle.status.known", "thought.signature.present", "continuation.paused.token",
+    "usage.totals.add-up", "usage.breakdown.consistent", "stream.completion.status-final",
+)  # stream.framing.done-frame is judged only under --strict done_frame=forbid: covered when it is violated
 class StreamChecker:
     """Checks one SSE stream against a profile's event grammar.
 

@@ -85,22 +85,17 @@ _SERVER_REJECT_RULES = (
     "request.store-false.no-previous", "request.agent.background", "request.function-result.call-id",
     "error.bad-input.rejected",
 )
-_RESOURCE_RULES = (
-    "schema.interaction.valid", "schema.interaction.object-field", "schema.type.known", "revision.header.honoured",
-    "lifecycle.status.known", "lifecycle.transition.legal", "lifecycle.terminal.immutable",
-    "lifecycle.timestamps.ordered", "lifecycle.id.stable", "schema.value.known", "schema.field.known",
-    "thought.signature.present", "continuation.paused.token",
-)
-_STREAM_RULES = (
-    "stream.content-type", "stream.framing.json-data", "stream.framing.done-frame", "stream.event.name-matches",
-    "stream.event.known-type", "stream.order.created-first", "stream.terminal.exactly-one", "stream.terminal.last",
-    "stream.block.start-first", "stream.block.index-consecutive", "stream.block.closed", "stream.delta.type-matches",
-    "stream.block.assembled-valid", "stream.event-id.unique", "stream.interaction-id.consistent",
-    "stream.status.legal-transition", "schema.event.valid", "schema.type.known", "lifecycle.status.known",
-    "stream.framing.bare-json", "schema.value.known", "schema.field.known", "thought.signature.present",
-    "continuation.paused.token",
-)
+#: what the server-side checks exercise, read off the checks (rules.covers), as the suite's judge reads them
+_RESOURCE_RULES = check_exchange.RULES
+_STREAM_RULES = StreamChecker.RULES
+_LIFECYCLE_RULES = LifecycleTracker.RULES
 
+
+def _cover(record: ExchangeRecord, rules: Iterable[str]) -> None:
+    """Add ``rules`` to an exchange's coverage, those that apply to its revision (as the suite's judge does)."""
+    for rule_id in rules:
+        if rule_id not in record.rules and record.revision in RULES[rule_id].revisions:
+            record.rules.append(rule_id)
 
 def revision_for_header(value: str | None, default: str) -> str:
     """The revision an exchange is judged under: its Api-Revision header, else ``default``."""
@@ -292,7 +287,7 @@ class ExchangeContext:
             ex = Exchange(self.record.method, self.record.path, self.query, self.body_json,
                           None if self.body_ok else self.body, self.record.status or 0, None, None, streamed=True)
             server += check_exchange(self.schemas, ex, state=self.recorder.state)
-            self.record.rules += [r for r in _STREAM_RULES if r not in self.record.rules]
+            _cover(self.record, _STREAM_RULES)
             stream_text = _text(bytes(self._stream_text), TRANSCRIPT_STREAM_LIMIT)
             if self._stream_bytes > len(self._stream_text):
                 stream_text += f"\n... ({self._stream_bytes - len(self._stream_text)} more bytes not kept)"
@@ -494,9 +489,10 @@ class ProxyRecorder:
             record.rules.append("schema.delete.empty-object")
             return out
         if op in ("create", "item", "cancel") and record.method in ("GET", "POST") and isinstance(body, Mapping):
-            record.rules += [r for r in _RESOURCE_RULES if r not in record.rules]
+            _cover(record, _RESOURCE_RULES)
             iid = body.get("id") if isinstance(body.get("id"), str) else ctx.iid
             if iid:
+                _cover(record, _LIFECYCLE_RULES)
                 out += self._tracker(iid, ctx.schemas.profile).observe(body, source=ctx.label)
                 out += self._compare_assembly(ctx, iid, body)
         return out
@@ -541,8 +537,7 @@ class ProxyRecorder:
             self.state.record({"id": iid, **{k: final[k] for k in ("status", "continuation_token") if k in final}},
                               store=ctx.store)
         if result.completed_interaction is not None:
-            ctx.record.rules += [r for r in ("lifecycle.transition.legal", "lifecycle.terminal.immutable",
-                                             "lifecycle.id.stable") if r not in ctx.record.rules]
+            _cover(ctx.record, _LIFECYCLE_RULES)
             out += self._tracker(iid, ctx.schemas.profile).observe(result.completed_interaction,
                                                                    source=f"{ctx.label} (completion event)")
         events = result.kept_events

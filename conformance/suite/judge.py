@@ -8,7 +8,7 @@ that checks ten rules reports all ten, not just the first that failed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from ..checks import (
     ConversationState,
     Exchange,
     LifecycleTracker,
+    StreamChecker,
     behaviour,
     check_error_body,
     check_exchange,
@@ -26,16 +27,10 @@ from ..checks.meaning import check_completion_matches
 from ..rules import RULES, Violation, violation
 from ..targets import Answer, StreamAnswer, TargetClient
 
-#: rules every stream check exercises
-STREAM_RULES = tuple(r.id for r in RULES if r.area == "stream" and r.id not in (
-    "stream.event-id.resumable", "stream.assembly.matches-resource", "stream.framing.done-frame",
-    "stream.completion.matches-resource"))
-STREAM_RULES += ("schema.event.valid", "lifecycle.status.known", "thought.signature.present")
-RESOURCE_RULES = ("schema.interaction.valid", "schema.interaction.object-field", "lifecycle.status.known",
-                  "usage.totals.add-up", "usage.breakdown.consistent", "schema.type.known", "schema.value.known",
-                  "schema.field.known", "revision.header.honoured", "thought.signature.present",
-                  "continuation.paused.token", "timeline.call-id.unique", "timeline.result.follows-call")
-
+#: what the checks exercise, read off the checks themselves (bound with rules.covers; the proxy reads the same)
+STREAM_RULES = StreamChecker.RULES
+RESOURCE_RULES = check_exchange.RULES
+LIFECYCLE_RULES = LifecycleTracker.RULES
 
 class Judge:
     """Collects the verdicts of one scenario run against one target and revision."""
@@ -74,10 +69,10 @@ class Judge:
     def must_failures(self) -> list[Violation]:
         return [v for v in self.violations if v.level == "MUST"]
 
-    def rule(self, check_name: str, *args: Any, **kw: Any) -> list[Violation]:
-        """Run a named behaviour check (``behaviour.<check_name>``) and record it."""
-        fn = getattr(behaviour, check_name)
-        return self.add(fn(*args, **kw))
+    def rule(self, check: Callable[..., list[Violation]], *args: Any, **kw: Any) -> list[Violation]:
+        """Run a behaviour check (``judge.rule(behaviour.delete_no_trace, ...)``: the function itself, so a
+        typo fails at import and go-to-definition works) and record what it found."""
+        return self.add(check(*args, **kw))
 
     # -- common observations --------------------------------------------------------------------
 
@@ -121,8 +116,7 @@ class Judge:
         if not isinstance(iid, str):
             return
         tracker = self._trackers.setdefault(iid, LifecycleTracker(self.profile))
-        self.add(tracker.observe(body, source=source), "lifecycle.transition.legal", "lifecycle.terminal.immutable",
-                 "lifecycle.timestamps.ordered", "lifecycle.id.stable", "lifecycle.status.known")
+        self.add(tracker.observe(body, source=source), *LIFECYCLE_RULES)
 
     def history(self, iid: str) -> list[str]:
         tracker = self._trackers.get(iid)
@@ -136,7 +130,8 @@ class Judge:
         self.add(result.violations, *STREAM_RULES)
         if result.completed_interaction and result.interaction_id:
             tracker = self._trackers.setdefault(result.interaction_id, LifecycleTracker(self.profile))
-            self.add(tracker.observe(result.completed_interaction, source=f"{what} completion event"))
+            self.add(tracker.observe(result.completed_interaction, source=f"{what} completion event"),
+                     *LIFECYCLE_RULES)
         return result
 
     def matches(self, stream_items: list, resource: Mapping, where: str) -> None:

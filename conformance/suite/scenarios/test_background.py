@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from conformance.checks import behaviour
 from conformance.suite.recipes import scripted
 
 iconf = pytest.mark.iconf
@@ -25,11 +26,11 @@ def test_background_create_poll_terminal(client, judge, revision):
     started = time.monotonic()
     body = judge.expect_ok(client.create(request), "background create")
     judge.interaction(body, op="create", request=request)
-    judge.rule("background_create_in_progress", p, body)
+    judge.rule(behaviour.background_create_in_progress, p, body)
     for answer in client.poll(body["id"], until=_terminal(p), budget_s=client.config.poll_budget_s, interval_s=0.15):
         judge.fetch(answer, "poll")
     history = judge.history(body["id"])
-    judge.rule("background_poll_reaches_terminal", p, history, time.monotonic() - started)
+    judge.rule(behaviour.background_poll_reaches_terminal, p, history, time.monotonic() - started)
     judge.fetch(client.get(body["id"]), "GET after terminal")
 
 
@@ -48,13 +49,13 @@ def test_cancel_running_background(client, judge, revision):
     later = client.get(body["id"])
     if later.ok:
         judge.fetch(later, "GET after cancel")
-    judge.rule("cancel_running_cancelled", answer.status, answer.body, later.body if later.ok else None)
+    judge.rule(behaviour.cancel_running_cancelled, answer.status, answer.body, later.body if later.ok else None)
 
 
 @iconf(area="background", rules=["cancel.finished.rejected"], needs=["store"])
 def test_cancel_finished_interaction_rejected(client, judge, revision):
     body = judge.expect_ok(client.create(scripted(client.config, "", "Hi.")), "create")
     answer = client.cancel(body["id"])
-    judge.rule("cancel_finished_rejected", answer.status)
+    judge.rule(behaviour.cancel_finished_rejected, answer.status)
     if answer.status >= 400:
         judge.error(answer, "cancel of a finished interaction")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conformance.checks import behaviour
 from conformance.checks.behaviour import output_items
 from conformance.suite.recipes import WEATHER_TOOL, scripted, target_lacks
 
@@ -25,7 +26,7 @@ def _call(client, judge):
     calls = [i for i in output_items(p, body) if i.get("type") == "function_call"]
     if not calls and "scripted" not in client.config.capabilities:
         pytest.skip("the model answered without calling the function although tool_choice was \"any\"")
-    judge.rule("function_call_requires_action", p, body)
+    judge.rule(behaviour.function_call_requires_action, p, body)
     return body, calls
 
 
@@ -45,7 +46,7 @@ def test_function_call_round_trip(client, judge, revision):
     answer = client.create(request)
     if answer.ok:
         judge.interaction(answer.body, op="create", request=request)
-    judge.rule("function_result_completes", answer.status, answer.body)
+    judge.rule(behaviour.function_result_completes, answer.status, answer.body)
     if answer.ok:
         judge.fetch(client.get(answer.body["id"]), "GET of the answered call")
 

@@ -6,8 +6,17 @@ import base64
 
 import pytest
 
+from conformance.checks import behaviour
 from conformance.suite.judge import RESOURCE_RULES, STREAM_RULES
-from conformance.suite.recipes import FEATURE_WORDS, OUTPUT_KINDS, Recipe, item_types, recipe, scripted, target_lacks
+from conformance.suite.recipes import (
+    FEATURE_WORDS,
+    OUTPUT_KINDS,
+    Recipe,
+    item_types,
+    recipe,
+    scripted,
+    target_lacks,
+)
 
 iconf = pytest.mark.iconf
 
@@ -40,10 +49,10 @@ def test_output_kind(client, judge, revision, kind):
             pytest.fail(f"asked for {kind!r} output, got item types {sorted(got)}", pytrace=False)
         pytest.skip(f"the target answered without {kind!r} output (types {sorted(got)})")
     if p.input_item_type:
-        judge.rule("timeline_post_model_only", p, body)
+        judge.rule(behaviour.timeline_post_model_only, p, body)
     stored = judge.fetch(client.get(body["id"]), "GET after create")
     if p.input_item_type:
-        judge.rule("timeline_get_starts_with_input", p, stored)
+        judge.rule(behaviour.timeline_get_starts_with_input, p, stored)
 
     streamed = client.create_stream(how.body)
     result = judge.stream(streamed, f"streamed create ({kind})")

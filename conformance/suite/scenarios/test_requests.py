@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from conformance.checks import behaviour
 from conformance.suite.recipes import scripted, target_lacks
 
 iconf = pytest.mark.iconf
@@ -49,7 +50,7 @@ def test_agent_with_background_runs(client, judge, revision):
     _unless_agents_missing(answer)
     body = judge.expect_ok(answer, "background agent create")
     judge.interaction(body, op="create", request=request)
-    judge.rule("background_create_in_progress", client.profile, body)
+    judge.rule(behaviour.background_create_in_progress, client.profile, body)
     cancel = client.cancel(body["id"])  # do not leave a long agent run going
     if cancel.ok:
         judge.interaction(cancel.body, op="cancel")
@@ -112,7 +113,7 @@ def test_structured_output_matches_response_format(client, judge, revision):
         pytest.skip(lacks)
     body = judge.expect_ok(answer, "create with response_format")
     judge.interaction(body, op="create", request=request)
-    judge.rule("structured_output_valid", p, body, _SCHEMA)
+    judge.rule(behaviour.structured_output_valid, p, body, _SCHEMA)
 
 
 def _malformed(model: str) -> dict[str, bytes]:
@@ -151,6 +152,6 @@ def test_requests_without_a_valid_key_rejected(client, judge, revision, how):
     else:
         answer = client.request("POST", json_body={"model": client.config.model, "input": "Hi."},
                                 headers={"x-goog-api-key": "iconf-wrong-key"})
-    judge.rule("auth_key_required", answer.status, what=f"a request with a {how} key")
+    judge.rule(behaviour.auth_key_required, answer.status, what=f"a request with a {how} key")
     if answer.status >= 400:
         judge.error(answer, f"{how} key")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.checks import check_delete_body
+from conformance.checks import behaviour, check_delete_body
 from conformance.checks.behaviour import output_text
 from conformance.suite.recipes import WEATHER_TOOL, scripted
 
@@ -17,7 +17,7 @@ def test_store_defaults_to_true(client, judge, revision):
     body = judge.expect_ok(client.create(request), "create without store")
     judge.interaction(body, op="create", request=request)
     got = client.get(body["id"])
-    judge.rule("store_default_retrievable", got.status)
+    judge.rule(behaviour.store_default_retrievable, got.status)
     if got.ok:
         judge.fetch(got, "GET of a stored interaction")
 
@@ -28,7 +28,7 @@ def test_store_false_is_not_retrievable(client, judge, revision):
     body = judge.expect_ok(client.create(request), "create with store=false")
     judge.interaction(body, op="create", request=request, track=False)
     got = client.get(body["id"])
-    judge.rule("store_false_not_retrievable", got.status)
+    judge.rule(behaviour.store_false_not_retrievable, got.status)
     if got.status >= 400:
         judge.error(got, "GET of a store=false interaction")
 
@@ -53,7 +53,7 @@ def test_delete_leaves_no_trace(client, judge, revision):
     judge.add(check_delete_body(deleted, location="DELETE"), "schema.delete.empty-object")
     get, again = client.get(body["id"]), client.delete(body["id"])
     chained = client.create(scripted(client.config, "", "Continue.", previous_interaction_id=body["id"]))
-    judge.rule("delete_no_trace", get.status, again.status, chained.status)
+    judge.rule(behaviour.delete_no_trace, get.status, again.status, chained.status)
     for answer, what in ((get, "GET after DELETE"), (again, "second DELETE"), (chained, "chain after DELETE")):
         if answer.status >= 400:
             judge.error(answer, what)
@@ -63,7 +63,7 @@ def test_delete_leaves_no_trace(client, judge, revision):
 @pytest.mark.parametrize("op", ["get", "delete", "cancel"])
 def test_unknown_id_is_404(client, judge, revision, op):
     answer = getattr(client, op)("v1_iconf-does-not-exist")
-    judge.rule("not_found_404", answer.status, what=f"{op} of an unknown id")
+    judge.rule(behaviour.not_found_404, answer.status, what=f"{op} of an unknown id")
     if answer.status >= 400:
         judge.error(answer, f"{op} of an unknown id")
 
@@ -77,10 +77,10 @@ def test_previous_interaction_carries_context(client, judge, revision):
                        previous_interaction_id=first["id"])
     second = judge.expect_ok(client.create(request), "chained turn")
     judge.interaction(second, op="create", request=request)
-    judge.rule("previous_context_carried", output_text(p, second), "Ada")
+    judge.rule(behaviour.previous_context_carried, output_text(p, second), "Ada")
     stored = judge.fetch(client.get(second["id"]), "GET of the chained interaction")
     if p.input_item_type:
-        judge.rule("timeline_get_starts_with_input", p, stored)
+        judge.rule(behaviour.timeline_get_starts_with_input, p, stored)
 
 
 @iconf(area="previous", rules=["previous.settings.not-inherited"], needs=["store"])
@@ -92,11 +92,11 @@ def test_settings_are_not_inherited(client, judge, revision):
     request = scripted(client.config, "echo", "And now?", previous_interaction_id=first["id"])
     second = judge.expect_ok(client.create(request), "chained turn without settings")
     stored = judge.expect_ok(client.get(second["id"]), "GET of the chained interaction")
-    judge.rule("previous_settings_not_inherited", stored, request)
+    judge.rule(behaviour.previous_settings_not_inherited, stored, request)
     if "scripted" in client.config.capabilities:
         echoed = output_text(p, second)
         if "pirate" in echoed or "get_weather" in echoed:
-            judge.rule("previous_settings_not_inherited", {"system_instruction": echoed}, {})
+            judge.rule(behaviour.previous_settings_not_inherited, {"system_instruction": echoed}, {})
 
 
 @iconf(area="timeline", rules=["timeline.legacy.outputs-model-only"], needs=["store"])
@@ -106,6 +106,6 @@ def test_legacy_outputs_hold_model_output_only(client, judge, revision):
         pytest.skip("include_input and outputs belong to the legacy revision")
     request = scripted(client.config, "", "Say something.")
     body = judge.expect_ok(client.create(request), "create")
-    judge.rule("timeline_legacy_outputs_model_only", p, body, request["input"])
+    judge.rule(behaviour.timeline_legacy_outputs_model_only, p, body, request["input"])
     with_input = judge.fetch(client.get(body["id"], include_input=True), "GET include_input=true")
-    judge.rule("timeline_legacy_outputs_model_only", p, with_input, request["input"], include_input=True)
+    judge.rule(behaviour.timeline_legacy_outputs_model_only, p, with_input, request["input"], include_input=True)
