@@ -604,6 +604,13 @@ def ex_usage_breakdown_consistent(s, bad):
     return check_exchange(s, Exchange("GET", "/v1beta/interactions/v1_abc", status=200, response_body=body))
 
 
+def ex_error_code_matches_status(s, bad):
+    body = {"error": {"code": 404, "message": "no such interaction", "status": "NOT_FOUND"}}
+    if bad:
+        body["error"].update(code=500, status="INTERNAL")
+    return check_exchange(s, Exchange("GET", "/v1beta/interactions/v1_nope", status=404, response_body=body))
+
+
 EXAMPLES: dict[str, Check] = {
     name[3:].replace("_", "-"): fn for name, fn in globals().items() if name.startswith("ex_")
 }

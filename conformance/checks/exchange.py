@@ -14,7 +14,7 @@ from typing import Any
 
 from ..rules import RULES, Violation, covers, rules_of, violation
 from ..schema import SchemaSet
-from .meaning import check_meaning
+from .meaning import check_error_code, check_meaning
 from .payload import check_delete_body, check_error_body, check_interaction, short
 from .request import ConversationState, check_get_params, check_request
 
@@ -84,6 +84,7 @@ def check_exchange(schemas: SchemaSet, ex: Exchange, *, state: ConversationState
     must_reject = _rejected_rules(bad_input) + [v for v in bad_input if v.rule_id == "schema.request.valid"]
     if ex.status >= 400:
         out += check_error_body(schemas, ex.status, ex.response_body, location=ex.label)
+        out += check_error_code(ex.status, ex.response_body, location=ex.label)
         if ex.status >= 500 and (malformed or must_reject):
             out.append(violation("error.bad-input.no-5xx", f"invalid input was answered with HTTP {ex.status}",
                                  location=ex.label, expected="a 4xx", observed=str(ex.status),

@@ -10,7 +10,8 @@ function here judges one of those, one rule each (see docs/rules.md):
   items of a full resource;
 * ``usage.breakdown.consistent`` on any usage object;
 * ``stream.completion.status-final`` on the completion event;
-* ``stream.completion.matches-resource`` on the completion event against GET.
+* ``stream.completion.matches-resource`` on the completion event against GET;
+* ``error.code.matches-status`` on an error envelope against its HTTP status.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from ..profiles import Profile
 from ..rules import Violation, covers, violation
 from .payload import short
 
-__all__ = ["check_call_ids", "check_completion_matches", "check_completion_status", "check_meaning",
+__all__ = ["check_call_ids", "check_completion_matches", "check_completion_status", "check_error_code", "check_meaning",
            "check_usage_breakdown", "stream_ending_statuses"]
 
 #: usage totals that have a per-modality breakdown
@@ -134,4 +135,35 @@ def check_completion_matches(completed: Any, resource: Any, *, location: str = "
                                  f"the completion event's {key} differs from GET's",
                                  location=f"{location}/{key}", expected=short(resource[key], 300),
                                  observed=short(completed[key], 300)))
+    return out
+
+
+#: google.rpc status names and the HTTP statuses each may go with (google.rpc.Code's HTTP mapping)
+_RPC_HTTP = {
+    "INVALID_ARGUMENT": {400}, "FAILED_PRECONDITION": {400}, "OUT_OF_RANGE": {400}, "UNAUTHENTICATED": {401},
+    "PERMISSION_DENIED": {403}, "NOT_FOUND": {404}, "ABORTED": {409}, "ALREADY_EXISTS": {409},
+    "RESOURCE_EXHAUSTED": {429}, "CANCELLED": {499}, "INTERNAL": {500}, "UNKNOWN": {500}, "DATA_LOSS": {500},
+    "UNIMPLEMENTED": {501}, "UNAVAILABLE": {503}, "DEADLINE_EXCEEDED": {504},
+}
+
+
+def check_error_code(http_status: int, body: Any, *, location: str = "") -> list[Violation]:
+    """An envelope's integer ``code`` is the HTTP status, and a google.rpc ``status`` name belongs to it.
+
+    String codes (the live API's ``invalid_request``, ``prohibited_content``, ...) are not judged:
+    the API documents no table of them.
+    """
+    err = body.get("error") if isinstance(body, Mapping) else None
+    if not isinstance(err, Mapping):
+        return []  # error.envelope.shape
+    out: list[Violation] = []
+    code, status = err.get("code"), err.get("status")
+    if isinstance(code, int) and not isinstance(code, bool) and code != http_status:
+        out.append(violation("error.code.matches-status", f"error.code {code} on an HTTP {http_status} answer",
+                             location=f"{location}/error/code", expected=str(http_status), observed=str(code)))
+    if isinstance(status, str) and status in _RPC_HTTP and http_status not in _RPC_HTTP[status]:
+        out.append(violation("error.code.matches-status", f"error.status {status} on an HTTP {http_status} answer",
+                             location=f"{location}/error/status",
+                             expected=" or ".join(sorted(s for s, codes in _RPC_HTTP.items() if http_status in codes))
+                             or f"a status that goes with {http_status}", observed=status))
     return out

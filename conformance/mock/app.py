@@ -59,6 +59,10 @@ class JSON(Response):
 def error_response(err: ApiError, faults: ActiveFaults, style: str = "string") -> Response:
     """``err`` in the configured envelope style (``MockConfig.error_code``)."""
     body = err.bare(style) if faults.on("error.envelope.shape") else err.envelope(style)
+    if faults.on("error.code.matches-status") and isinstance(body.get("error"), dict):
+        body["error"]["status"] = "INTERNAL"
+        if isinstance(body["error"].get("code"), int):
+            body["error"]["code"] = 500
     return JSON(body, status_code=err.http_status)
 
 

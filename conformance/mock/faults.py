@@ -55,6 +55,8 @@ _REGISTRY: tuple[Fault, ...] = (
        "a malformed JSON body is answered 500 INTERNAL instead of 400"),
     _f("error.bad-input.rejected", "create",
        "wrong-typed known fields (stream, store, system_instruction, tools, ...) are ignored and the call succeeds"),
+    _f("error.code.matches-status", "error",
+       "error envelopes say status INTERNAL (and, in the integer style, code 500) whatever the HTTP status"),
     _f("error.not-found.404", "get,delete,cancel",
        "an id the server never issued is answered 400 INVALID_ARGUMENT instead of 404"),
     _f("auth.key.required", "auth",

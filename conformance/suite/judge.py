@@ -23,7 +23,7 @@ from ..checks import (
     check_exchange,
     compare_with_resource,
 )
-from ..checks.meaning import check_completion_matches
+from ..checks.meaning import check_completion_matches, check_error_code
 from ..rules import RULES, Violation, violation
 from ..targets import Answer, StreamAnswer, TargetClient
 
@@ -145,6 +145,7 @@ class Judge:
 
     def error(self, answer: Answer | StreamAnswer, where: str) -> None:
         self.add(check_error_body(self.schemas, answer.status, answer.body, location=where), "error.envelope.shape")
+        self.add(check_error_code(answer.status, answer.body, location=where), "error.code.matches-status")
 
     def rejected(self, rule_id: str, answer: Answer | StreamAnswer, what: str) -> None:
         """A request breaking ``rule_id`` must get 400 in the envelope (never 5xx)."""

@@ -486,6 +486,12 @@ def _(c, rev, g):
     assert u["total_cached_tokens"] > u["total_input_tokens"]
 
 
+@fault("error.code.matches-status")
+def _(c, rev, g):
+    answer = c.fetch("v1_iconf-does-not-exist")
+    assert answer.status_code == 404 and answer.json()["error"]["status"] == "INTERNAL"
+
+
 @fault("revision.header.honoured")
 def _(c, rev, g):
     asked = get_profile(rev)

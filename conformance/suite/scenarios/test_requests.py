@@ -133,7 +133,8 @@ def _malformed(model: str) -> dict[str, bytes]:
 _MALFORMED_CASES = sorted(_malformed("m"))
 
 
-@iconf(area="error", rules=["error.bad-input.rejected", "error.bad-input.no-5xx", "error.envelope.shape"])
+@iconf(area="error", rules=["error.bad-input.rejected", "error.bad-input.no-5xx", "error.envelope.shape",
+                            "error.code.matches-status"])
 @pytest.mark.parametrize("case", _MALFORMED_CASES)
 def test_malformed_request_rejected(client, judge, revision, case):
     answer = client.request("POST", raw=_malformed(client.config.model)[case])

@@ -59,7 +59,7 @@ def test_delete_leaves_no_trace(client, judge, revision):
             judge.error(answer, what)
 
 
-@iconf(area="error", rules=["error.not-found.404", "error.envelope.shape"], needs=["store"])
+@iconf(area="error", rules=["error.not-found.404", "error.envelope.shape", "error.code.matches-status"], needs=["store"])
 @pytest.mark.parametrize("op", ["get", "delete", "cancel"])
 def test_unknown_id_is_404(client, judge, revision, op):
     answer = getattr(client, op)("v1_iconf-does-not-exist")
