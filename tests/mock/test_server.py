@@ -83,3 +83,11 @@ def test_latency(make_client):
     c.create("x")
     assert time.monotonic() - t0 >= 0.1
     assert json.dumps(c.create("y"))
+
+
+def test_error_code_option(capsys):
+    assert config_from_args(_parser().parse_args(["mock"])).error_code == "string"
+    assert config_from_args(_parser().parse_args(["mock", "--error-code", "integer"])).error_code == "integer"
+    with pytest.raises(SystemExit) as exc:
+        _parser().parse_args(["mock", "--error-code", "float"])
+    assert exc.value.code == 2 and "--error-code" in capsys.readouterr().err

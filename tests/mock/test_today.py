@@ -182,3 +182,11 @@ def test_unknown_directive_lists_the_new_ones(make_client):
     for name in ("continuation", "tool_search", "retrieval", "processing", "output_error", "transcript", "long"):
         assert name in message
     json.dumps(message)
+
+
+def test_gemma_models_and_environment_objects_are_accepted(make_client):
+    c = make_client()
+    body = _ok(_post(c, {"model": "gemma-4-31b-it", "input": "hi"}))
+    assert body["model"] == "gemma-4-31b-it" and body["status"] == "completed"
+    agent = _ok(_post(c, {"agent": "antigravity-preview-05-2026", "input": "hi", "environment": "env_existing_1"}))
+    assert agent["environment_id"] == "env_existing_1"
