@@ -105,18 +105,35 @@ def _block_tokens(block: dict) -> int:
 
 def usage_for(turns: list[dict], system_instruction: str | None, outputs: list[dict], revision: str,
               grounding: dict[str, int] | None = None) -> dict:
-    """Token accounting; total_tokens = input + output + thought + tool_use (the usage rule)."""
-    text_in = sum(_block_tokens(b) for t in turns for b in t["content"] if b.get("type") == "text")
-    media_in = {m: sum(MEDIA_TOKENS for t in turns for b in t["content"] if b.get("type") == m)
-                for m in ("image", "audio", "video", "document")}
-    other_in = sum(_block_tokens(b) for t in turns for b in t["content"] if b.get("type") not in CONTENT_TYPES)
+    """Token accounting; total_tokens = input + output + thought + tool_use (the usage rule).
+
+    One pass over the input blocks and one over the outputs (this runs on every create).
+    """
+    text_in = other_in = 0
+    media_in = {"image": 0, "audio": 0, "video": 0, "document": 0}
+    for t in turns:
+        for b in t["content"]:
+            kind = b.get("type")
+            if kind == "text":
+                text_in += _block_tokens(b)
+            elif kind in media_in:
+                media_in[kind] += MEDIA_TOKENS
+            elif kind not in CONTENT_TYPES:
+                other_in += _block_tokens(b)
     text_in += other_in + tokens(system_instruction or "")
     total_in = text_in + sum(media_in.values())
-    out_text = sum(_block_tokens(b) for b in outputs if b["type"] in ("text", "function_call"))
-    out_media = {m: sum(MEDIA_TOKENS for b in outputs if b["type"] == m) for m in ("image", "audio", "video", "document")}
-    thought = sum(tokens(s.get("text", "")) for b in outputs if b["type"] == "thought" for s in b.get("summary", []))
-    tool_use = sum(_block_tokens(b) for b in outputs
-                   if b["type"].endswith(("_call", "_result")) and b["type"] != "function_call")
+    out_text = thought = tool_use = 0
+    out_media = {"image": 0, "audio": 0, "video": 0, "document": 0}
+    for b in outputs:
+        kind = b["type"]
+        if kind in ("text", "function_call"):
+            out_text += _block_tokens(b)
+        elif kind in out_media:
+            out_media[kind] += MEDIA_TOKENS
+        elif kind == "thought":
+            thought += sum(tokens(s.get("text", "")) for s in b.get("summary", []))
+        elif kind.endswith(("_call", "_result")):
+            tool_use += _block_tokens(b)
     # (model turns of the conversation count as input too: a continuation hop re-reads what came before)
     total_out = out_text + sum(out_media.values())
     modalities = ("text", "image", "audio") if revision == "legacy" else ("text", "image", "audio", "video", "document")
