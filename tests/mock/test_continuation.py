@@ -49,7 +49,7 @@ def test_unary_chain_adds_up_to_the_whole_answer(make_client):
     assert len({h["id"] for h in hops}) == len(hops)
     assert len({h["continuation_token"] for h in hops[:-1]}) == len(hops) - 1
     assert _text(h for hop in hops for h in hop["steps"]) == _text(plain["steps"])
-    for before, hop in zip(hops, hops[1:]):
+    for before, hop in zip(hops, hops[1:], strict=False):
         assert hop["previous_interaction_id"] == before["id"]
         assert [s["type"] for s in hop["steps"]] == ["model_output"]
     # a hop carries no input: GET shows only its model output; the paused one stays as it was

@@ -10,7 +10,6 @@ from conformance.mock import MockConfig
 
 from .helpers import MODEL, Client
 
-
 _CODES = {"INVALID_ARGUMENT": "invalid_request", "NOT_FOUND": "not_found"}
 
 
