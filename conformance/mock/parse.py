@@ -414,8 +414,6 @@ def _step(item: dict, where: str, profile: Profile) -> dict:
 
 def parse_directives(turns: list[dict]) -> dict[str, str]:
     """Directives ``[iconf: a, b=c]`` in the text of the last user turn, as ``{name: value}``."""
-    from .model import DIRECTIVES
-
     user = [t for t in turns if t["role"] == "user"]
     if not user:
         return {}
@@ -426,6 +424,7 @@ def parse_directives(turns: list[dict]) -> dict[str, str]:
         text = block.get("text", "")
         if "[" not in text:  # no directive possible: skip the regex (most texts)
             continue
+        from .model import DIRECTIVES
         for match in _DIRECTIVE.finditer(text):
             for token in match.group(1).split(","):
                 token = token.strip().lower()

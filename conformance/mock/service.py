@@ -216,7 +216,7 @@ def _check_renderable(rec: Record) -> None:
     interaction that would answer 500 on every later GET out of the store.
     """
     try:
-        orjson.dumps([rec.request.input, rec.request.settings, rec.outputs, rec.usage, rec.error, rec.tools])
+        orjson.dumps([rec.request, rec.outputs, rec.usage, rec.error, rec.tools])  # orjson writes dataclasses
     except (orjson.JSONEncodeError, TypeError, ValueError) as exc:
         raise invalid(f"Invalid value at 'input': the interaction could not be written back as JSON ({exc})") from None
 
