@@ -89,7 +89,7 @@ class MockApp:
         self.config = config
         self.service = Service(config)
         self.store = self.service.store
-        self.robustness = Robustness(config.robustness)
+        self.robustness = Robustness(config.robustness, config.error_code)
         self._config_faults = ActiveFaults(config.faults)  # immutable: one for every request
         #: big create bodies are worked one at a time (created lazily: it binds to the running event loop)
         self._heavy_limiter: anyio.CapacityLimiter | None = None

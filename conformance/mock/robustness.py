@@ -33,7 +33,7 @@ import orjson
 
 from ..errors import UnknownCaseError  # noqa: F401 - defined in conformance.errors, re-exported here
 from ..profiles import Profile
-from .errors import ApiError
+from .errors import ApiError, error_object
 from .framing import frame
 
 __all__ = ["CASES", "HEADER", "Robustness", "UnknownCaseError", "parse_case_header", "validate_cases"]
@@ -223,7 +223,7 @@ def _crlf(chunk: bytes) -> bytes:
 
 
 async def _wrap(frames: AsyncIterator[bytes], cases: frozenset[str], profile: Profile,
-                fresh: bool) -> AsyncIterator[bytes]:
+                fresh: bool, error_code: str = "string") -> AsyncIterator[bytes]:
     """The stream's frames as the cases in force send them (``fresh``: not a last_event_id resume)."""
     g = profile.grammar
     unknown = _UnknownTypes(profile) if "unknown-types" in cases else None
@@ -261,8 +261,8 @@ async def _wrap(frames: AsyncIterator[bytes], cases: frozenset[str], profile: Pr
             if "mid-stream-error" in cases and deltas == 1:
                 pieces.append(_frame({
                     "event_type": g.error, "event_id": f"{event.get('event_id', 'evt')}_err",
-                    "error": {"code": 500, "status": "INTERNAL",
-                              "message": "iconf robustness: the model failed mid-stream (mid-stream-error)"}}))
+                    "error": error_object(500, "INTERNAL", "iconf robustness: the model failed mid-stream "
+                                          "(mid-stream-error)", error_code)}))
                 stop = True
             elif "drop-and-resume" in cases and deltas == 2:
                 drop = True
@@ -282,8 +282,10 @@ async def _wrap(frames: AsyncIterator[bytes], cases: frozenset[str], profile: Pr
 class Robustness:
     """The robustness cases of one mock server, and the memory of requests already answered 429/503."""
 
-    def __init__(self, run_cases: Iterable[str] = ()) -> None:
+    def __init__(self, run_cases: Iterable[str] = (), error_code: str = "string") -> None:
         self.run_cases = frozenset(run_cases)
+        #: the envelope style of the error event the mid-stream-error case sends (MockConfig.error_code)
+        self.error_code = error_code
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -333,7 +335,7 @@ class Robustness:
         iterator = getattr(response, "body_iterator", None)
         if iterator is not None:
             fresh = request.query_params.get("last_event_id") is None
-            response.body_iterator = _wrap(iterator, cases, profile, fresh)
+            response.body_iterator = _wrap(iterator, cases, profile, fresh, self.error_code)
             return response
         if "unknown-types" in cases and request.method != "DELETE":
             try:

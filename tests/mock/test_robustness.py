@@ -186,7 +186,7 @@ def test_mid_stream_error_ends_with_an_error_event(make_client, rev):
     assert types[-1] == "error"
     assert types.count(g.block_delta) == 1 and g.completed not in types
     error = events_only(frames)[-1]["error"]
-    assert error["code"] in (500, "internal") and error["message"]
+    assert error["code"] == "internal" and error["message"]  # the configured (default: string) envelope style
     iid = events_only(frames)[0]["interaction"]["id"]
     assert c.fetch(iid).json()["status"] == "completed"  # the resource is untouched
     replay = parse_sse(c.fetch(iid, stream="true").text)
@@ -247,3 +247,9 @@ def test_unavailable_answers_503_once(make_client):
     assert "retry-after" not in first.headers
     second = c.post("/v1beta/interactions", json=body)
     assert second.status_code == 200 and "event: interaction.completed" in second.text
+
+
+def test_mid_stream_error_follows_the_integer_envelope_when_configured(make_client):
+    c = make_client("2026-05-20", robustness=frozenset({"mid-stream-error"}), error_code="integer")
+    error = events_only(c.stream("hi [iconf: chunks=3]"))[-1]["error"]
+    assert error["code"] == 500 and error["status"] == "INTERNAL"
