@@ -13,10 +13,6 @@ import sys
 __all__ = ["register"]
 
 
-class _Usage(Exception):
-    pass
-
-
 def _usage_error(exc: Exception):
     from ..errors import UsageError
 
