@@ -121,6 +121,13 @@ def _accepted(judge, log: ExampleLog, request: dict, answer, what: str) -> bool:
     return False
 
 
+def _within_capabilities(client, request: dict) -> dict:
+    """The request without what the user denied the target (--capability -background: no background=true)."""
+    if "background" not in client.config.capabilities and "background" in request:
+        return {k: v for k, v in request.items() if k != "background"}
+    return request
+
+
 def _hang(judge, what: str, exc: TargetError) -> None:
     if isinstance(exc, BudgetExhausted):
         raise exc
@@ -139,6 +146,7 @@ def test_generated_valid_requests_answered_with_conforming_interactions(client, 
     @run_settings(client.config.max_requests, "valid")
     @given(request=valid_create_requests(client.schemas, client.config.model))
     def generated(request: dict) -> None:
+        request = _within_capabilities(client, request)
         with log.example():
             what = "a generated valid create request"
             try:
@@ -159,6 +167,7 @@ def test_generated_valid_requests_stream_conforming_events(client, judge, revisi
     @run_settings(client.config.max_requests, "valid-stream")
     @given(request=valid_create_requests(client.schemas, client.config.model))
     def generated(request: dict) -> None:
+        request = _within_capabilities(client, request)
         with log.example():
             what = "a generated valid streamed create request"
             try:
