@@ -51,6 +51,8 @@ def test_corpus_document(entry):
         found -= FRAGMENT_EXCUSED
     assert found == set(entry["expect"]), f"{entry['file']}: MUST rules {sorted(found)}, expected {entry['expect']}"
     messages = [v.message for v in _violations(entry) if v.level == "MUST"]
+    should = {v.rule_id for v in _violations(entry) if v.level == "SHOULD"}
+    assert set(entry.get("should", [])) <= should, f"{entry['file']}: SHOULD warnings {sorted(should)}"
     for fragment in entry.get("evidence", []):  # the non-conformance is flagged for the documented reason
         assert any(fragment in m for m in messages), f"{entry['file']}: no MUST violation says {fragment!r}"
 
