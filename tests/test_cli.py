@@ -196,3 +196,16 @@ def test_a_run_covers_every_revision_the_target_serves_by_default():
         assert sorted(revision_names(default_revision(target))) == ["2026-05-20", "legacy"]
     assert revision_names(default_revision("live")) == ["2026-05-20"]
     assert revision_names(default_revision("http://127.0.0.1:9")) == ["2026-05-20"]
+
+
+def test_plain_run_outside_a_checkout_says_it_drops_the_replay_phase(tmp_path, monkeypatch, capsys):
+    import argparse
+
+    from conformance.suite.cli import default_targets
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "ICONF_CASSETTE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    args = argparse.Namespace(target=None, record=None, api_key=None, cassette_dir=None)
+    assert default_targets(args) == ["mock"]
+    assert "the replay phase is skipped" in capsys.readouterr().err

@@ -16,7 +16,6 @@ Record modes are vcrpy's:
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import os
 import re
@@ -31,6 +30,7 @@ from vcr.cassette import Cassette
 from vcr.record_mode import RecordMode
 
 from .. import __version__
+from .._clock import utcnow
 from .matching import MATCH_ON
 from .scrub import Scrubber, configured_patterns
 from .storage import FORMAT, SUFFIX, ScrubbingPersister, serializer
@@ -98,10 +98,6 @@ def resolve_dir(explicit: str | None = None) -> Path:
 # --- metadata --------------------------------------------------------------------------------------
 
 
-def _utcnow() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def command_line(scrubber: Scrubber | None = None) -> str:
     """How this process was started, as a shell line (``iconf run ...``), secrets scrubbed."""
     argv = list(sys.argv) or ["?"]
@@ -131,7 +127,7 @@ def cassette_metadata(*, scenario: str, nodeid: str, revision: str, target: Any,
     return {
         "format": FORMAT,
         "recorded_with": f"interactions-conformance {__version__}",
-        "recorded_at": _utcnow(),
+        "recorded_at": utcnow(),
         "command": command,
         "record_mode": mode,
         "scenario": scenario,

@@ -11,22 +11,17 @@ judge so the plugin stays options, markers, fixtures and hooks.
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from .._clock import utcnow
 from ..errors import ConformanceError, TargetOpenError, UsageError
 from ..profiles import get_profile
 from ..reports import RunRecord, ScenarioResult
 from ..schema import SchemaSet
 from ..strictness import Strictness
-
-
-def utcnow() -> str:
-    """Now, as the ISO-8601 UTC string the reports and cassettes use."""
-    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def target_name(spec: str) -> str:
@@ -63,9 +58,9 @@ def preflight(spec: str, options: dict, revisions: list[str]) -> None:
 
         directory = cassette_dir(options)
         if not cassette_files(directory, revisions):
-            raise UsageError(f"--replay: no cassettes for revision {', '.join(revisions)} under {directory}/ "
-                             "(they ship with a checkout of the repository: run from its root, or pass "
-                             "--cassette-dir DIR)")
+            raise UsageError(f"the replay target has no cassettes for revision {', '.join(revisions)} under "
+                             f"{directory}/ (they ship with a checkout of the repository: run from its root, or "
+                             "pass --cassette-dir DIR)")
     elif spec != "mock" and not spec.startswith(("http://", "https://")):
         raise UsageError(f"--target {spec!r}: use mock, live, replay or an http(s):// base URL")
 
