@@ -103,7 +103,7 @@ border:1px solid var(--border);border-radius:4px;padding:6px 8px;margin:4px 0;co
 .legend{display:flex;flex-wrap:wrap;gap:4px 18px;font-size:12.5px;margin:4px 0 10px}
 .legend .chip{font-size:12px}
 table.scenarios{table-layout:fixed}
-table.scenarios td{overflow-wrap:anywhere}
+table.scenarios td,#extra-findings td{overflow-wrap:anywhere}
 table.scenarios col.c-name{width:26%}table.scenarios col.c-area{width:7em}table.scenarios col.c-rev{width:7.5em}
 table.scenarios col.c-outcome{width:6.5em}table.scenarios col.c-dur{width:6em}table.scenarios col.c-rules{width:4.5em}
 table.sources{table-layout:fixed}table.sources col.c-tag{width:9em}

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..mock.robustness import CASES, RETRY_AFTER_S
+from ..rules import Violation
 from .harness import ClientRun, run_client
 
 __all__ = ["CASES", "EXPECTED", "CaseResult", "RobustnessRun", "classify", "final_error", "is_typed_error",
@@ -308,7 +309,7 @@ def run_record(result: RobustnessRun):
         lines += [f"  {ex.summary_line()}" for ex in r.run.exchanges]
         if r.server_violations:
             lines += ["", "server violations reported on a conforming case (checker findings):"]
-            lines += [f"  {v['level']} {v['rule_id']}: {v['message']}" for v in r.server_violations]
+            lines += [f"  {Violation.from_dict(v).format()}" for v in r.server_violations]
         lines += ["", "--- stdout ---", _tail(r.stdout), "--- stderr ---", _tail(r.stderr)]
         outcome = "passed" if r.expected else "failed"
         scenarios.append(ScenarioResult(

@@ -112,7 +112,7 @@ def iconf_conformance(ctx: Any, response: schemathesis.Response, case: schemathe
         return None  # only active inside a suite scenario
     violations = run.judge_exchange(case, response)
     if violations:
-        raise AssertionError("\n".join(f"{v.rule_id} [{v.level}]: {v.message}" for v in violations))
+        raise AssertionError("\n".join(v.format() for v in violations))
     return None
 
 
