@@ -97,6 +97,10 @@ CASES: dict[str, Case] = {
         "serve", extra=("--port", "0"), expect="faults: stream.terminal.exactly-one"),
     "iconf mock --list-faults": Case("run", expect="stream.terminal.exactly-one"),
     "iconf mock --error-code integer": Case("serve", extra=("--port", "0"), expect="integer error codes"),
+    "iconf mock --store mock.db --workers 4": Case("serve", replace={"--workers 4": "--workers 2 --port {free_port}"},
+                                                   expect="workers: 2"),
+    "iconf mock --limit max_interactions=1000 --limit retention_s=600": Case(
+        "serve", extra=("--port", "0"), expect="iconf mock: serving on"),
     "iconf proxy --upstream mock --port 8081": Case("serve", replace={"--port 8081": "--port 0"},
                                                     expect="iconf proxy: http://"),
     "GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:8081 python my_app.py": Case(
@@ -203,7 +207,7 @@ def _runnable() -> list:
 @pytest.mark.parametrize("command, case", _runnable())
 def test_readme_command(command: str, case: Case, tmp_path: Path):
     work = _fresh_dir(tmp_path, case)
-    values: dict[str, str] = {}
+    values: dict[str, str] = {"free_port": str(_free_port())}
     mock = None
     if any("{mock_url}" in v for v in case.replace.values()):
         from conformance.mock import MockConfig, MockServer
@@ -226,6 +230,14 @@ def test_readme_command(command: str, case: Case, tmp_path: Path):
     assert "Traceback" not in out, out[-3000:]
     if case.expect:
         assert case.expect in out, out[-3000:]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _serve(argv: list[str], work: Path, case: Case) -> None:

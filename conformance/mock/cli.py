@@ -169,6 +169,8 @@ def run(args: argparse.Namespace) -> int:
     if workers > 1:  # uvicorn's worker processes bind the port themselves: it was free a moment ago
         sock.close()
         sock = None
+        if args.port == 0:
+            raise UsageError("--workers N needs a fixed --port (with --port 0 each worker would pick its own)")
     print(f"iconf mock: serving on http://{args.host}:{port}{config.base_path} "
           f"(default revision {config.default_revision}, {config.error_code} error codes, "
           f"faults: {', '.join(sorted(config.faults)) or 'none'}"
