@@ -20,8 +20,11 @@ against the built-ins keeps working, as httpx does::
     │   ├── CassetteFormatError    (ValueError) a cassette file
     │   └── drift DocumentError    (ValueError) an OpenAPI document ``iconf schema diff`` cannot read
     │                              (defined in conformance.drift.loader)
-    ├── TargetError                talking to the target went wrong (not a verdict about it)
+    ├── TargetError                talking to the target went wrong (not a verdict about it: could not judge)
     │   ├── TargetOpenError        the target could not be opened: a set-up error, reported once, exit 2
+    │   │   └── TargetUnreachable  nothing accepts connections at the target's address (checked first)
+    │   ├── TargetLimitExceeded    an answer passed a limit (--max-body, --max-event, JSON nesting)
+    │   ├── TargetUnresponsive     the circuit breaker is open or the run deadline (--deadline) passed
     │   ├── BudgetExhausted        the run's request budget (--max-requests) is spent
     │   ├── NetworkBlockedError    (OSError) a replay tried to reach the network
     │   └── CassetteMiss           (httpx.TransportError) a replayed request has no recording
@@ -93,6 +96,18 @@ class TargetOpenError(TargetError):
     """The target could not be opened (no key, no cassettes, a port in use): a set-up error, reported once."""
 
 
+class TargetUnreachable(TargetOpenError):
+    """Nothing accepts connections at the target's address (checked once, before any scenario)."""
+
+
+class TargetLimitExceeded(TargetError):
+    """An answer went past one of the suite's limits (--max-body, --max-event, nesting depth): not judged."""
+
+
+class TargetUnresponsive(TargetError):
+    """The run's circuit breaker is open or its deadline (--deadline) has passed: no more requests are sent."""
+
+
 class BudgetExhausted(TargetError):
     """The run's request budget is spent; the scenario is skipped, not failed."""
 
@@ -112,6 +127,6 @@ class SdkInstallError(ConformanceError, RuntimeError):
 __all__ = [
     "BudgetExhausted", "CassetteFormatError", "ConformanceError", "DocumentError", "InputError",
     "NetworkBlockedError", "SchemaLoadError", "SdkInstallError", "SecretLeakError", "TargetError",
-    "TargetOpenError", "TargetSpecError", "UnknownCaseError", "UnknownFaultError", "UnknownRevisionError",
-    "UnknownRuleError", "UsageError",
+    "TargetLimitExceeded", "TargetOpenError", "TargetSpecError", "TargetUnreachable", "TargetUnresponsive",
+    "UnknownCaseError", "UnknownFaultError", "UnknownRevisionError", "UnknownRuleError", "UsageError",
 ]

@@ -9,6 +9,12 @@ dispatches. A line that is a bare JSON value (no field name: how a mid-stream
 refusal has been seen) is ignored as the spec says, but kept in ``stray`` so a
 checker can report it. Memory is bounded by the longest line (plus 64 KiB), not the stream.
 
+An event stream is always UTF-8. Bytes that do not decode are replaced with
+U+FFFD (as a browser does) *and counted* in :attr:`SSEParser.invalid_utf8`
+(with the event position of the first one), so a checker can report them
+instead of never knowing they were there. The check is one incremental UTF-8
+pass over non-ASCII chunks (an ASCII chunk costs one ``isascii`` call).
+
 Written by hand (rather than httpx-sse) because the checker needs what a
 client library hides: the raw ``event:`` field, whether ``id:`` was present
 on *this* frame, comments, and the frame's position.
@@ -16,6 +22,7 @@ on *this* frame, comments, and the frame's position.
 
 from __future__ import annotations
 
+import codecs
 import re
 from typing import NamedTuple
 
@@ -71,7 +78,7 @@ class SSEParser:
     """Feed it chunks with :meth:`feed`; call :meth:`close` at end of stream."""
 
     __slots__ = ("_buf", "_pending_cr", "_mid", "_data", "_event", "_id", "_retry", "_last_id", "_count",
-                 "comments", "stray")
+                 "comments", "stray", "invalid_utf8", "first_invalid_utf8", "_utf8")
 
     def __init__(self) -> None:
         self._buf = b""
@@ -88,6 +95,28 @@ class SSEParser:
         self.comments = 0
         #: (events dispatched before it, the line) for lines that look like bare JSON; the reader drains it
         self.stray: list[tuple[int, str]] = []
+        #: places where the bytes are not UTF-8, and the event position of the first
+        self.invalid_utf8 = 0
+        self.first_invalid_utf8: int | None = None
+        self._utf8 = codecs.getincrementaldecoder("utf-8")()
+
+    def _check_utf8(self, chunk: bytes, final: bool = False) -> None:
+        """Validate ``chunk`` as the next bytes of a UTF-8 stream (a character may span chunks)."""
+        decoder = self._utf8
+        if not final and chunk.isascii() and not decoder.getstate()[0]:
+            return
+        try:
+            decoder.decode(chunk, final)
+        except UnicodeDecodeError:
+            self.invalid_utf8 += 1
+            if self.first_invalid_utf8 is None:
+                self.first_invalid_utf8 = self._count
+            decoder.reset()
+
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes held for the event being received (its unfinished lines): what one event costs so far."""
+        return len(self._buf) + sum(map(len, self._data))
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         """Events completed by ``chunk`` (see :meth:`_feed`)."""
@@ -110,6 +139,7 @@ class SSEParser:
         """
         if not chunk:
             return []
+        self._check_utf8(chunk)
         if self._pending_cr:
             self._pending_cr = False
             if chunk[:1] == b"\n":
@@ -182,6 +212,7 @@ class SSEParser:
 
     def close(self) -> list[SSEEvent]:
         """End of stream: trailing lines without a blank line are processed; an event never dispatched is dropped (per spec)."""
+        self._check_utf8(b"", final=True)
         out: list[SSEEvent] = []
         if self._buf:
             for one in self._buf.split(b"\n"):

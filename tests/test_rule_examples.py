@@ -16,6 +16,7 @@ from conformance.checks import (
     ConversationState,
     Exchange,
     LifecycleTracker,
+    check_continuation_chain,
     check_delete_body,
     check_error_body,
     check_exchange,
@@ -23,7 +24,6 @@ from conformance.checks import (
     check_headers,
     check_interaction,
     check_request,
-    check_continuation_chain,
     check_stream_bytes,
     compare_with_resource,
     hop_accepted,
@@ -234,6 +234,24 @@ def ex_stream_framing_bare_json(s, bad):
             data += b'{"error": {"code": "prohibited_content", "message": "refused"}}\n\n'
         return data + S.to_bytes(events[4:])
     return _stream(s, mutate)
+
+
+def ex_stream_framing_utf8(s, bad):
+    def mutate(p, events):
+        data = S.to_bytes(events)
+        # a heartbeat comment with Latin-1 bytes: the events themselves still parse
+        return data.replace(b"\n\n", b"\n\n: caf\xe9\n\n" if bad else b"\n\n: caf\xc3\xa9\n\n", 1)
+    return _stream(s, mutate)
+
+
+def ex_schema_response_json(s, bad):
+    from conformance.checks import check_json_answer
+    from conformance.targets import parse_json_body
+
+    raw = '{"id": "caf\xe9"}'.encode("latin-1") if bad else '{"id": "caf\xe9"}'.encode()
+    body, problem = parse_json_body(raw)
+    return check_json_answer("application/json; charset=utf-8", problem) + check_json_answer(
+        "text/html" if bad else "application/problem+json", None)
 
 
 def ex_stream_framing_done_frame(s, bad):

@@ -4,7 +4,7 @@ Feed it bytes (``feed``) or parsed events (``feed_event``), then ``finish``.
 It holds O(1) state per open block plus a bounded window of event ids, so a
 stream of any length is checked in flat memory. What it checks, by rule:
 
-* framing: ``stream.framing.json-data``, ``stream.framing.done-frame``, ``stream.framing.bare-json``,
+* framing: ``stream.framing.json-data``, ``stream.framing.utf8``, ``stream.framing.done-frame``, ``stream.framing.bare-json``,
   ``stream.event.name-matches``, ``stream.event.known-type``, ``schema.event.valid``
 * order: ``stream.order.created-first``, ``stream.terminal.exactly-one``,
   ``stream.terminal.last``
@@ -78,7 +78,8 @@ class StreamResult:
 
 
 @covers(
-    "stream.content-type", "stream.framing.json-data", "stream.framing.bare-json", "stream.event.name-matches",
+    "stream.content-type", "stream.framing.json-data", "stream.framing.bare-json", "stream.framing.utf8",
+    "stream.event.name-matches",
     "stream.event.known-type", "stream.order.created-first", "stream.terminal.exactly-one", "stream.terminal.last",
     "stream.block.start-first", "stream.block.index-consecutive", "stream.block.closed", "stream.delta.type-matches",
     "stream.block.assembled-valid", "stream.event-id.unique", "stream.interaction-id.consistent",
@@ -162,6 +163,19 @@ class StreamChecker:
                          location=self.location, expected="text/event-stream", observed=content_type)
 
     # -- input ----------------------------------------------------------------------------------
+
+    @property
+    def events_seen(self) -> int:
+        return self._n
+
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes buffered for the event not yet complete (the client caps one event's size with it)."""
+        return self._parser.pending_bytes
+
+    @property
+    def kept_count(self) -> int:
+        return len(self._kept)
 
     def feed(self, chunk: bytes) -> None:
         """Parse and check ``chunk``.
@@ -588,22 +602,25 @@ class StreamChecker:
         interaction = event.get("interaction")
         if "interaction" in event:
             self._extend(check_partial_interaction(self.schemas, interaction, location="/interaction"), event)
-        if not isinstance(interaction, Mapping):
+        if isinstance(interaction, Mapping):
+            self._same_interaction(interaction.get("id"), event)
+            self._status_to(interaction.get("status"), event)
+        if et != self.grammar.completed:
             return
-        self._same_interaction(interaction.get("id"), event)
-        self._status_to(interaction.get("status"), event)
-        if et == self.grammar.completed:
+        # the completion event ends the stream by its event_type, whatever else is wrong with it (a malformed
+        # body is schema.event.valid's to report, not a missing terminal event)
+        if isinstance(interaction, Mapping):
             self._completed = dict(interaction)
             self._extend(paused_violations(self.profile, interaction, location="/interaction"), event)
             self._extend(check_usage(interaction.get("usage"), location="/interaction/usage"), event)
             self._extend(check_usage_breakdown(interaction.get("usage"), location="/interaction/usage"), event)
             self._extend(check_completion_status(self.profile, interaction), event)
-            if self._open:
-                self._report("stream.block.closed",
-                             f"blocks {sorted(self._open)} were never stopped before {et}", event=event,
-                             expected=f"{self.grammar.block_stop} for every started index",
-                             observed=f"open: {sorted(self._open)}")
-            self._terminal, self._terminals = et, self._terminals + 1
+        if self._open:
+            self._report("stream.block.closed",
+                         f"blocks {sorted(self._open)} were never stopped before {et}", event=event,
+                         expected=f"{self.grammar.block_stop} for every started index",
+                         observed=f"open: {sorted(self._open)}")
+        self._terminal, self._terminals = et, self._terminals + 1
 
     # -- end ------------------------------------------------------------------------------------
 
@@ -612,6 +629,12 @@ class StreamChecker:
             self.feed_event(frame)
         if self._parser.stray:
             self._on_stray()
+        if self._parser.invalid_utf8:
+            self._report("stream.framing.utf8",
+                         f"{self._parser.invalid_utf8} place(s) in the stream are not UTF-8 (the first near event "
+                         f"[{self._parser.first_invalid_utf8}]); they were read with U+FFFD replacements",
+                         location=f"{self.location} event[{self._parser.first_invalid_utf8}]",
+                         expected="UTF-8", observed=f"{self._parser.invalid_utf8} undecodable place(s)")
         if self._terminal is None:
             self._report("stream.terminal.exactly-one", "the stream ended without a terminal event",
                          location=f"{self.location} end", expected=f"{self.grammar.completed} or error",

@@ -66,6 +66,13 @@ def error_response(err: ApiError, faults: ActiveFaults, style: str = "string") -
     return JSON(body, status_code=err.http_status)
 
 
+def _label(request: Request, response: Response, faults: ActiveFaults) -> Response:
+    """The schema.response.json fault: JSON answers to GET go out labelled as HTML."""
+    if request.method == "GET" and isinstance(response, JSON) and faults.on("schema.response.json"):
+        response.headers["content-type"] = "text/html"
+    return response
+
+
 def _flag(request: Request, name: str) -> bool:
     value = request.query_params.get(name)
     if value is None:
@@ -149,9 +156,10 @@ class MockApp:
                     answer = error_response(early, faults, self.config.error_code)
                     answer.headers.update(getattr(early, "headers", {}))
                     return answer
-                return self.robustness.after(request, await fn(request, ctx), cases, ctx.profile)
+                return _label(request, self.robustness.after(request, await fn(request, ctx), cases, ctx.profile),
+                              faults)
             except ApiError as err:
-                return error_response(err, faults, self.config.error_code)
+                return _label(request, error_response(err, faults, self.config.error_code), faults)
             except Exception:  # a bug must still answer in the envelope, never with a traceback
                 log.exception("mock server bug")
                 return error_response(ApiError(500, "Internal error in the iconf mock server"), faults,

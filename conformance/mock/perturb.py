@@ -48,6 +48,8 @@ def perturb_stream(evs: list[dict], profile: Profile, faults: ActiveFaults, *, f
     if faults.on("stream.framing.bare-json"):
         evs.insert(min(2, len(evs)), {"_bare": {"error": {"code": "prohibited_content",
                                                           "message": "iconf fault: a refusal outside SSE framing"}}})
+    if faults.on("stream.framing.utf8"):
+        evs.insert(1, {"_raw": b": caf\xe9 keep-alive\n\n"})
     if faults.on("stream.event.name-matches"):
         delta = next((ev for ev in evs if _is(ev, g.block_delta)), None)
         if delta is not None:

@@ -106,7 +106,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.cassette_dir:
         os.environ["ICONF_CASSETTE_DIR"] = args.cassette_dir
     targets = default_targets(args)
-    options = {"api_key": args.api_key, "cassette_dir": args.cassette_dir}
+    options = {"api_key": args.api_key, "cassette_dir": args.cassette_dir, "base_url": args.base_url}
     for target in targets:  # set-up errors first, once, before anything runs
         try:
             revisions = revision_names(args.revision or default_revision(target))

@@ -21,6 +21,7 @@ from ..checks import (
     behaviour,
     check_error_body,
     check_exchange,
+    check_json_answer,
     compare_with_resource,
 )
 from ..checks.meaning import check_completion_matches, check_error_code
@@ -31,6 +32,7 @@ from ..targets import Answer, StreamAnswer, TargetClient
 STREAM_RULES = StreamChecker.RULES
 RESOURCE_RULES = check_exchange.RULES
 LIFECYCLE_RULES = LifecycleTracker.RULES
+
 
 class Judge:
     """Collects the verdicts of one scenario run against one target and revision."""
@@ -77,14 +79,35 @@ class Judge:
     # -- common observations --------------------------------------------------------------------
 
     def expect_ok(self, answer: Answer | StreamAnswer, what: str, *, request: Any = None) -> Any:
-        """A conforming request must succeed; otherwise record request.valid.accepted and stop the scenario."""
+        """A conforming request must succeed; otherwise record request.valid.accepted and stop the scenario.
+
+        A successful non-streaming answer must also be readable: JSON (``schema.response.json``) and, except
+        for DELETE, an object with a string ``id`` (``schema.interaction.valid``). Otherwise the scenario stops
+        here with that failure, so no scenario ever indexes into a body nobody checked.
+        """
         self.covers("request.valid.accepted")
         if 200 <= answer.status < 300:
+            if isinstance(answer, Answer):
+                self._readable(answer, what)
             return answer.body
         self.add(behaviour.valid_request_accepted(answer.status, answer.body, what=what))
         if answer.status >= 400:
-            self.add(check_error_body(self.schemas, answer.status, answer.body, location=what), "error.envelope.shape")
+            self.error(answer, what)
         pytest.fail(f"{what} was answered with HTTP {answer.status}: {str(answer.body)[:500]}", pytrace=False)
+
+    def _readable(self, answer: Answer, what: str) -> None:
+        self.add(check_json_answer(answer.content_type, answer.body_problem, has_body=bool(answer.raw),
+                                   location=what), "schema.response.json")
+        if answer.body_problem:
+            pytest.fail(f"{what} was answered HTTP {answer.status} with a body that is not JSON: "
+                        f"{answer.body_problem}", pytrace=False)
+        body = answer.body
+        if answer.method != "DELETE" and not (isinstance(body, Mapping) and isinstance(body.get("id"), str)):
+            self.add([violation("schema.interaction.valid", f"{what}: the answer is not an interaction with an id",
+                                location=what, expected="an Interaction object with a string id",
+                                observed=str(body)[:200])])
+            pytest.fail(f"{what} was answered HTTP {answer.status} without an interaction id; the scenario "
+                        "cannot go on", pytrace=False)
 
     def interaction(self, body: Any, *, op: str = "get", request: Mapping | None = None, track: bool = True) -> Any:
         """A full resource from ``op`` (create, get or cancel): schema, object field, usage, revision shape, lifecycle."""
@@ -144,6 +167,9 @@ class Judge:
                  "stream.completion.matches-resource")
 
     def error(self, answer: Answer | StreamAnswer, where: str) -> None:
+        has_body = bool(answer.raw) if isinstance(answer, Answer) else answer.body is not None
+        self.add(check_json_answer(answer.content_type, answer.body_problem, has_body=has_body, location=where),
+                 "schema.response.json")
         self.add(check_error_body(self.schemas, answer.status, answer.body, location=where), "error.envelope.shape")
         self.add(check_error_code(answer.status, answer.body, location=where), "error.code.matches-status")
 

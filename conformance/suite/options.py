@@ -27,6 +27,36 @@ def default_revision(target: str | None) -> str:
     """The --revision a run against ``target`` uses when none is given."""
     return DEFAULT_REVISIONS.get(target or "", DEFAULT_REVISION)
 
+#: the run deadline when none is given: long enough for a full two-revision run against the live API
+DEFAULT_DEADLINE_S = 1800.0
+_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024 ** 2, "mb": 1024 ** 2, "mib": 1024 ** 2,
+          "g": 1024 ** 3, "gb": 1024 ** 3, "gib": 1024 ** 3}
+
+
+def size(text: str) -> int:
+    """A byte count: ``1048576``, ``512K``, ``16M``, ``1G`` (binary units)."""
+    raw = str(text).strip().lower()
+    digits = raw.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = raw[len(digits):]
+    try:
+        value = float(digits)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 16M, 512K, 1048576)") from None
+    if unit not in _UNITS or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 16M, 512K, 1048576)")
+    return int(value * _UNITS[unit])
+
+
+def seconds(text: str) -> float:
+    """A positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: seconds must be positive")
+    return value
+
 
 @dataclass(frozen=True)
 class Option:
@@ -82,7 +112,16 @@ OPTIONS: tuple[Option, ...] = (
     Option("record", "record every exchange into cassettes (record mode)",
            choices=("none", "once", "new_episodes", "all"), cli={"nargs": "?", "const": "once"}),
     Option("cassette-dir", "where cassettes are read and written (default cassettes/)"),
-    Option("timeout", "seconds to wait for any one answer", default=30.0, type=float),
+    Option("timeout", "seconds one whole answer may take: connect + headers + body (live: at least 60)",
+           default=30.0, type=seconds),
+    Option("stream-timeout", "seconds one whole stream may take, first byte to last (live: at least 120)",
+           default=60.0, type=seconds),
+    Option("max-body", "largest answer body, or whole stream, read before it is abandoned unjudged "
+           "(bytes; K/M/G suffixes)", default="16M", type=size, metavar="SIZE"),
+    Option("max-event", "largest single SSE event (bytes; K/M/G suffixes)", default="4M", type=size,
+           metavar="SIZE"),
+    Option("deadline", "seconds the whole run may take; then the remaining scenarios are not judged and the "
+           "report is written", default=DEFAULT_DEADLINE_S, type=seconds),
 )
 
 

@@ -179,7 +179,8 @@ def client(request: pytest.FixtureRequest, iconf_run: IconfRun, iconf_target, sc
     limit = iconf_target.max_requests
     if limit is not None and iconf_run.spent.requests >= limit:
         pytest.skip(f"the request budget of {limit} is spent (raise --max-requests to run more)")
-    c = TargetClient(iconf_target, schemas, spent=iconf_run.spent, transport=transport)
+    iconf_run.gate.check()  # the run deadline passed or the target stopped answering: not judged, at once
+    c = TargetClient(iconf_target, schemas, spent=iconf_run.spent, transport=transport, gate=iconf_run.gate)
     request.node.stash[_CLIENT] = c
     yield c
     c.close()

@@ -63,6 +63,27 @@ def preflight(spec: str, options: dict, revisions: list[str]) -> None:
                              "pass --cassette-dir DIR)")
     elif spec != "mock" and not spec.startswith(("http://", "https://")):
         raise UsageError(f"--target {spec!r}: use mock, live, replay or an http(s):// base URL")
+    reachable(spec, options)
+
+
+def reachable(spec: str, options: dict) -> None:
+    """Nothing listening at a URL target (or live's host) is a set-up error found in seconds, not 75 time-outs.
+
+    Only a TCP connection is tried (no request is spent). Skipped for hosts
+    reached through a *_PROXY proxy, where a direct connection proves nothing.
+    """
+    from ..targets import LIVE_BASE_URL, TargetUnreachable, check_reachable
+    from ..targets.bounded import env_proxy
+
+    url = spec if spec.startswith(("http://", "https://")) else None
+    if spec == "live":
+        url = options.get("base_url") or LIVE_BASE_URL
+    if url is None or env_proxy(url):
+        return
+    try:
+        check_reachable(url)
+    except TargetUnreachable as exc:
+        raise UsageError(f"target {url} is not reachable: {exc}") from None
 
 
 @dataclass
@@ -88,7 +109,15 @@ class IconfRun:
     remote_model: str | None = None
     #: failed tests of the user's own project collected in the same session (they keep pytest's exit 1)
     project_failures: int = 0
+    #: the run deadline and circuit breaker every client asks before a request (conformance.targets.gate)
+    gate: Any = None
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+    def __post_init__(self) -> None:
+        if self.gate is None:
+            from ..targets import RunGate
+
+            self.gate = RunGate(deadline_s=self.options.get("deadline"))
 
     def schema_set(self, revision: str) -> SchemaSet:
         if revision not in self.schemas:
@@ -113,7 +142,8 @@ class IconfRun:
                 cm = open_target(self.target_spec, api_key=o["api_key"], base_url=o["base_url"],
                                  model=o["model"], api_version=o["api_version"], max_requests=o["max_requests"],
                                  capabilities=o["capability"], mock_faults=o["mock_fault"],
-                                 timeout_s=o["timeout"])
+                                 timeout_s=o["timeout"], stream_timeout_s=o["stream_timeout"],
+                                 max_body_bytes=o["max_body"], max_event_bytes=o["max_event"])
             self.target = self._stack.enter_context(cm)
             self.spent = Spent()
         except (ConformanceError, OSError, ValueError) as exc:

@@ -9,7 +9,14 @@ junit.xml, Allure and summary.json all see the same outcome:
   rules had already failed: a spent budget says nothing about the target;
   likewise a scenario that skipped after finding a MUST violation fails;
 * a failing set-up (a fixture broke) or an unexpected exception is an
-  ``error``, not a verdict; an assertion or ``pytest.fail`` is a failure.
+  ``error``, not a verdict; an assertion or ``pytest.fail`` is a failure;
+* a target that could not be judged (a transport failure, a time-out, a
+  size limit, the circuit breaker, the run deadline: :class:`TargetError`)
+  is an ``error`` with that one line as its reason, never a rule failure.
+
+An error in the call phase is filed as a set-up error (``report.when =
+"setup"``): that is how pytest's terminal and junit.xml count errors, so
+they agree with summary.json and Allure on passed/failed/errored.
 
 The failure text kept in pytest's report is short (one line per violation,
 :meth:`Violation.format`); the full evidence goes to the reports.
@@ -37,10 +44,6 @@ def _budget_spent(excinfo: Any) -> bool:
     return excinfo is not None and excinfo.errisinstance(BudgetExhausted)
 
 
-def _skipped(excinfo: Any) -> bool:
-    return excinfo.errisinstance(pytest.skip.Exception) or _budget_spent(excinfo)
-
-
 def failure_text(violations: list, report_hint: str | None = None) -> str:
     """What a scenario's MUST failures look like in the terminal: rule, one line, where."""
     lines = [f"  {v.format(level=False, evidence=False, width=LINE_WIDTH)}" for v in violations[:MAX_LINES]]
@@ -52,7 +55,10 @@ def failure_text(violations: list, report_hint: str | None = None) -> str:
 
 def adjust_report(item: pytest.Item, report: pytest.TestReport, call: pytest.CallInfo, judge: Any,
                   report_hint: str | None = None) -> None:
-    """Rewrite pytest's call report so its outcome is the conformance verdict (see the module docstring)."""
+    """Rewrite pytest's report so its outcome is the conformance verdict (see the module docstring)."""
+    if report.when == "setup" and report.failed and _unjudged(call.excinfo):
+        report.longrepr = f"could not judge: {call.excinfo.value}"  # the breaker or the deadline: one line
+        return
     if report.when != "call":
         return
     must = judge.must_failures() if judge is not None else []
@@ -60,13 +66,39 @@ def adjust_report(item: pytest.Item, report: pytest.TestReport, call: pytest.Cal
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {call.excinfo.value}")
         return
-    if must and (report.passed or report.skipped or _budget_spent(call.excinfo)):
-        # a scenario that skipped after finding a MUST violation (the target stopped cooperating half-way)
-        # still found it: it fails, and is counted as failed
+    if must and not (report.failed and is_verdict(call.excinfo)):
+        # a scenario that skipped, or could not go on, after finding a MUST violation still found it: it fails
         skipped = skip_reason(report) if report.skipped else None
+        broke = (f"\n  (then the scenario could not go on: {call.excinfo.value})"
+                 if report.failed and call.excinfo is not None else "")
         report.outcome = "failed"
         report.longrepr = failure_text(must, report_hint) + (f"\n  (the scenario then skipped: {skipped})"
-                                                             if skipped else "")
+                                                             if skipped else "") + broke
+        return
+    if report.failed and not is_verdict(call.excinfo):
+        # not a verdict on the target but an error: could not judge it, or a bug of the suite
+        report.when = "setup"
+        if _unjudged(call.excinfo):
+            report.longrepr = f"could not judge: {call.excinfo.value}"  # one line, no traceback
+
+
+def is_verdict(excinfo: Any) -> bool:
+    """A failed check (assert, pytest.fail), or a group of them (Hypothesis reports several failures so)."""
+    return excinfo is not None and _verdict_exc(excinfo.value)
+
+
+def _verdict_exc(exc: BaseException) -> bool:
+    group = getattr(exc, "exceptions", None)  # an ExceptionGroup (3.11+, or the backport on 3.10)
+    if isinstance(group, (list, tuple)) and group:
+        return all(_verdict_exc(e) for e in group)
+    return isinstance(exc, (AssertionError, pytest.fail.Exception))
+
+
+def _unjudged(excinfo: Any) -> bool:
+    """The target could not be judged (transport failure, time-out, a limit, the breaker, the deadline)."""
+    from ..targets import TargetError
+
+    return excinfo is not None and excinfo.errisinstance(TargetError) and not _budget_spent(excinfo)
 
 
 def finished(report: pytest.TestReport) -> bool:
@@ -75,18 +107,15 @@ def finished(report: pytest.TestReport) -> bool:
 
 
 def classify(report: pytest.TestReport, call: pytest.CallInfo, judge: Any) -> tuple[str, str | None]:
-    """``(outcome, reason)``: passed, failed, skipped (reason) or error (reason)."""
+    """``(outcome, reason)``: passed, failed, skipped (reason) or error (reason); after :func:`adjust_report`."""
     if report.skipped:
         return "skipped", skip_reason(report)
-    if report.when == "setup":  # a fixture broke: not a verdict about the target
-        return "error", str(call.excinfo.value)[:1000] if call.excinfo is not None else "set-up failed"
+    if report.when == "setup":  # a fixture broke, the target could not be judged, or the suite broke: not a verdict
+        reason = str(call.excinfo.value)[:1000] if call.excinfo is not None else "set-up failed"
+        return "error", f"could not judge: {reason}" if _unjudged(call.excinfo) else reason
     if report.passed:
         return "passed", None
-    if judge is not None and judge.must_failures() and (call.excinfo is None or _skipped(call.excinfo)):
-        return "failed", None
-    if call.excinfo is not None and call.excinfo.errisinstance((AssertionError, pytest.fail.Exception)):
-        return "failed", None
-    return "error", str(call.excinfo.value)[:1000] if call.excinfo is not None else None
+    return "failed", None  # a failed check, or MUST violations (errors were filed as set-up errors above)
 
 
 def skip_reason(report: pytest.TestReport) -> str:

@@ -18,8 +18,26 @@ import os
 import secrets
 from collections.abc import Iterator
 
-from ..errors import TargetSpecError  # noqa: F401 - defined in conformance.errors, re-exported here
-from .client import Answer, BudgetExhausted, Spent, StreamAnswer, TargetClient, TargetConfig, TargetError
+from ..errors import (  # noqa: F401 - defined in conformance.errors, re-exported here
+    BudgetExhausted,
+    TargetError,
+    TargetLimitExceeded,
+    TargetSpecError,
+    TargetUnreachable,
+    TargetUnresponsive,
+)
+from .client import (
+    DEFAULT_MAX_BODY,
+    DEFAULT_MAX_EVENT,
+    Answer,
+    Spent,
+    StreamAnswer,
+    TargetClient,
+    TargetConfig,
+    parse_json_body,
+)
+from .gate import RunGate
+from .reach import check_reachable
 
 LIVE_BASE_URL = "https://generativelanguage.googleapis.com"
 DEFAULT_LIVE_MODEL = "gemini-3-flash-preview"
@@ -69,8 +87,11 @@ def live_key(explicit: str | None) -> str | None:
 def open_target(spec: str, *, api_key: str | None = None, base_url: str | None = None, model: str | None = None,
                 api_version: str = "v1beta", max_requests: int | None = None, capabilities: list[str] | None = None,
                 mock_faults: list[str] | None = None, mock_revision: str | None = None,
-                timeout_s: float = 30.0) -> Iterator[TargetConfig]:
+                timeout_s: float = 30.0, stream_timeout_s: float = 60.0, max_body_bytes: int = DEFAULT_MAX_BODY,
+                max_event_bytes: int = DEFAULT_MAX_EVENT) -> Iterator[TargetConfig]:
     """Make the target reachable for the duration of the block and describe it."""
+    limits = {"stream_timeout_s": stream_timeout_s, "max_body_bytes": max_body_bytes,
+              "max_event_bytes": max_event_bytes}
     if spec == "mock":
         from ..mock.config import MockConfig
         from ..mock.server import MockServer
@@ -88,6 +109,7 @@ def open_target(spec: str, *, api_key: str | None = None, base_url: str | None =
                 name="mock", kind="mock", base_url=server.base_url, api_key=key, api_version=api_version,
                 model=model or "gemini-3-flash-preview", max_requests=max_requests, timeout_s=timeout_s,
                 capabilities=apply_capability_overrides(MOCK_CAPABILITIES, capabilities), poll_budget_s=8.0,
+                **limits,
             )
         return
     if spec == "live":
@@ -99,7 +121,7 @@ def open_target(spec: str, *, api_key: str | None = None, base_url: str | None =
             api_version=api_version, model=model or DEFAULT_LIVE_MODEL,
             max_requests=DEFAULT_LIVE_MAX_REQUESTS if max_requests is None else max_requests,
             timeout_s=max(timeout_s, 60.0), capabilities=apply_capability_overrides(LIVE_CAPABILITIES, capabilities),
-            poll_budget_s=180.0,
+            poll_budget_s=180.0, **{**limits, "stream_timeout_s": max(stream_timeout_s, 120.0)},
         )
         return
     if spec.startswith(("http://", "https://")):
@@ -107,7 +129,7 @@ def open_target(spec: str, *, api_key: str | None = None, base_url: str | None =
         yield TargetConfig(
             name=url_name(spec), kind="url", base_url=spec.rstrip("/"), api_key=api_key, api_version=api_version,
             model=model or "gemini-3-flash-preview", max_requests=max_requests, timeout_s=timeout_s,
-            capabilities=apply_capability_overrides(caps, capabilities),
+            capabilities=apply_capability_overrides(caps, capabilities), **limits,
         )
         return
     raise TargetSpecError(f"unknown target {spec!r}: use mock, live, replay or an http(s):// base URL")
@@ -120,6 +142,7 @@ def url_name(url: str) -> str:
 
 __all__ = [
     "Answer", "BudgetExhausted", "CAPABILITIES", "Spent", "StreamAnswer", "TargetClient", "TargetConfig",
-    "TargetError", "TargetSpecError", "apply_capability_overrides", "open_target", "live_key",
-    "LIVE_BASE_URL", "DEFAULT_LIVE_MODEL", "url_name",
+    "TargetError", "TargetLimitExceeded", "TargetUnreachable", "TargetUnresponsive", "RunGate", "check_reachable",
+    "parse_json_body", "DEFAULT_MAX_BODY", "DEFAULT_MAX_EVENT", "TargetSpecError", "apply_capability_overrides",
+    "open_target", "live_key", "LIVE_BASE_URL", "DEFAULT_LIVE_MODEL", "url_name",
 ]

@@ -8,7 +8,13 @@ adds what a conformance run needs on top of httpx:
 * the ``Api-Revision`` header of the profile under test;
 * a request budget (``max_requests``) and backoff on 429/503 honouring ``Retry-After``;
 * a transcript of every exchange (keys scrubbed) for a failure's evidence;
-* streams read chunk by chunk into a :class:`StreamChecker`, with a total time limit.
+* streams read chunk by chunk into a :class:`StreamChecker`, with a total time limit;
+* bounded I/O: one total deadline per request (``timeout_s``: connect + headers +
+  whole body, enforced at the socket, see :mod:`.bounded`) and another for a whole
+  stream (``stream_timeout_s``); bodies and streams read incrementally up to
+  ``max_body_bytes``, one SSE event up to ``max_event_bytes``. A limit hit raises
+  :class:`TargetLimitExceeded` naming the limit: a "could not judge", not a crash;
+* a :class:`~.gate.RunGate` (run deadline, circuit breaker) asked before every request.
 """
 
 from __future__ import annotations
@@ -20,11 +26,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
 
 from ..checks import StreamChecker, StreamResult
-from ..errors import BudgetExhausted, TargetError  # noqa: F401 - defined in conformance.errors, re-exported here
+from ..errors import (  # noqa: F401 - defined in conformance.errors, re-exported here
+    BudgetExhausted,
+    TargetError,
+    TargetLimitExceeded,
+    TargetUnresponsive,
+)
 from ..profiles import Profile
 from ..schema import SchemaSet
+from .bounded import Deadline, bounded_transport
+from .gate import RunGate
+
+MiB = 1024 * 1024
+#: default cap on one non-streaming body, and on everything one stream may send
+DEFAULT_MAX_BODY = 16 * MiB
+#: default cap on one SSE event (its data lines together)
+DEFAULT_MAX_EVENT = 4 * MiB
+#: the JSON parser's nesting limit (orjson's); deeper bodies cannot be judged
+MAX_JSON_DEPTH = 1024
+#: events of one stream kept for evidence and resume comparisons; the checker sees every event regardless
+MAX_KEPT_EVENTS = 20000
 
 
 @dataclass
@@ -39,8 +63,14 @@ class TargetConfig:
     model: str = "gemini-3-flash-preview"
     agent: str = "deep-research-pro-preview-12-2025"
     max_requests: int | None = None
+    #: total seconds for one non-streaming request: connect + headers + whole body
     timeout_s: float = 30.0
+    #: total seconds for one stream, from the request to its last byte
     stream_timeout_s: float = 60.0
+    #: bytes one non-streaming body, or one whole stream, may take before it is abandoned unjudged
+    max_body_bytes: int = DEFAULT_MAX_BODY
+    #: bytes one SSE event may take
+    max_event_bytes: int = DEFAULT_MAX_EVENT
     #: how long a scenario polls a background run before calling it stuck
     poll_budget_s: float = 60.0
     max_retries: int = 3
@@ -65,6 +95,13 @@ class Answer:
     elapsed_s: float
     #: the interaction id named in the request path (GET, DELETE, cancel)
     iid: str | None = None
+    #: why a non-empty body is not a JSON value (not JSON, not UTF-8); None when it parsed
+    body_problem: str | None = None
+    method: str = ""
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "") if self.headers is not None else ""
 
     @property
     def ok(self) -> bool:
@@ -80,6 +117,11 @@ class StreamAnswer:
     result: StreamResult | None
     body: Any = None  # JSON body when the server answered with an error instead of a stream
     chunks: list[bytes] = field(default_factory=list)
+    body_problem: str | None = None
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "") if self.headers is not None else ""
 
 
 @dataclass
@@ -94,7 +136,8 @@ class TargetClient:
 
     def __init__(self, config: TargetConfig, schemas: SchemaSet, *, transport: httpx.BaseTransport | None = None,
                  spent: Spent | None = None, transcript: list[str] | None = None,
-                 on_exchange: Callable[[dict], None] | None = None, sleep: Callable[[float], None] = time.sleep):
+                 on_exchange: Callable[[dict], None] | None = None, sleep: Callable[[float], None] = time.sleep,
+                 gate: RunGate | None = None):
         self.config = config
         self.schemas = schemas
         self.profile: Profile = schemas.profile
@@ -102,6 +145,10 @@ class TargetClient:
         self.transcript = transcript if transcript is not None else []
         self.on_exchange = on_exchange
         self._sleep = sleep
+        self.gate = gate
+        self._deadline = Deadline()
+        if transport is None:
+            transport = bounded_transport(self._deadline, config.base_url)
         self._http = httpx.Client(base_url=config.base_url.rstrip("/"), transport=transport,
                                   timeout=httpx.Timeout(config.timeout_s, connect=min(10.0, config.timeout_s)),
                                   follow_redirects=False)
@@ -151,16 +198,22 @@ class TargetClient:
 
     def _send(self, method: str, url: str, *, content: bytes | None, headers: dict, params: Mapping | None,
               stream: bool) -> httpx.Response:
+        """Send with retries on 429/503; the response is always opened as a stream (bodies are read bounded)."""
         attempt = 0
+        seconds, what = ((self.config.stream_timeout_s, f"stream deadline (--stream-timeout {self.config.stream_timeout_s:g}s)")
+                         if stream else (self.config.timeout_s, f"request deadline (--timeout {self.config.timeout_s:g}s)"))
         while True:
+            if self.gate is not None:
+                self.gate.check()
             self._charge()
+            self._deadline.set(seconds, what, cap=self.gate.left() if self.gate is not None else None)
             try:
                 request = self._http.build_request(method, url, content=content, headers=headers, params=params)
-                response = self._http.send(request, stream=stream)
+                response = self._http.send(request, stream=True)
             except httpx.TimeoutException as exc:
-                raise TargetError(f"{method} {url}: no answer within {self.config.timeout_s}s ({type(exc).__name__})") from None
+                raise self._transport_failure(f"{method} {url}: no answer: {self._timeout_reason(exc)}") from None
             except httpx.HTTPError as exc:
-                raise TargetError(f"{method} {url}: {type(exc).__name__}: {self._scrub(str(exc))}") from None
+                raise self._transport_failure(f"{method} {url}: {type(exc).__name__}: {self._scrub(str(exc))}") from None
             if response.status_code in (429, 503) and attempt < self.config.max_retries:
                 delay = self._retry_delay(response, attempt)
                 response.close()
@@ -169,6 +222,52 @@ class TargetClient:
                 self._sleep(delay)
                 continue
             return response
+
+    def _timeout_reason(self, exc: Exception) -> str:
+        if self._deadline.passed():
+            if self.gate is not None and self.gate.refusal():
+                return self.gate.refusal() or ""
+            return f"the {self._deadline.what} passed"
+        return f"{type(exc).__name__} after {self.config.timeout_s:g}s (--timeout)"
+
+    def _transport_failure(self, message: str) -> TargetError:
+        """A transport failure or time-out: counted by the circuit breaker, reported as could-not-judge."""
+        self._deadline.clear()
+        if self.gate is not None:
+            if self.gate.refusal():  # the run deadline cut it short: that is not the target's failure
+                return TargetUnresponsive(message)
+            self.gate.failure(message)
+        return TargetError(message)
+
+    def _answered(self) -> None:
+        self._deadline.clear()
+        if self.gate is not None:
+            self.gate.success()
+
+    def _read_body(self, response: httpx.Response, method: str, url: str) -> bytes:
+        """The whole (decoded) body, read incrementally: past ``max_body_bytes`` it is abandoned unjudged."""
+        limit = self.config.max_body_bytes
+        parts: list[bytes] = []
+        size = 0
+        try:
+            for part in response.iter_bytes():
+                size += len(part)
+                if size > limit:
+                    self._deadline.clear()
+                    raise TargetLimitExceeded(
+                        f"{method} {url}: the answer body passed the size limit (--max-body {limit} bytes) "
+                        f"after {size} bytes; not judged")
+                parts.append(part)
+                if self._deadline.passed():
+                    raise httpx.ReadTimeout("deadline")
+        except httpx.TimeoutException as exc:
+            raise self._transport_failure(f"{method} {url}: incomplete answer after {size} bytes: "
+                                          f"{self._timeout_reason(exc)}") from None
+        except httpx.HTTPError as exc:
+            raise self._transport_failure(f"{method} {url}: the answer broke off after {size} bytes: "
+                                          f"{type(exc).__name__}: {self._scrub(str(exc))}") from None
+        self._answered()
+        return b"".join(parts)
 
     # -- calls ----------------------------------------------------------------------------------
 
@@ -180,14 +279,15 @@ class TargetClient:
         hdrs = self.headers(key=key, revision=revision, extra=headers)
         started = time.monotonic()
         response = self._send(method, url, content=content, headers=hdrs, params=params, stream=False)
-        data = response.content
         try:
-            body = response.json() if data else None
-        except ValueError:
-            body = None
-        self._log(method, str(response.request.url), json_body if raw is None else raw.decode("utf-8", "replace"),
-                  response.status_code, body if body is not None else data.decode("utf-8", "replace"))
-        return Answer(response.status_code, response.headers, body, data, time.monotonic() - started)
+            data = self._read_body(response, method, url)
+        finally:
+            response.close()
+        body, problem = parse_json_body(data, f"{method} {url}")
+        self._log(method, str(response.request.url), json_body if raw is None else raw[:4000].decode("utf-8", "replace"),
+                  response.status_code, body if body is not None else data[:8000].decode("utf-8", "replace"))
+        return Answer(response.status_code, response.headers, body, data, time.monotonic() - started,
+                      body_problem=problem, method=method)
 
     def create(self, body: Mapping, **kw: Any) -> Answer:
         return self.request("POST", json_body=dict(body), **kw)
@@ -209,33 +309,22 @@ class TargetClient:
 
     def stream(self, method: str, suffix: str = "", *, json_body: Any = None, params: Mapping | None = None,
                resumed: bool = False, keep_chunks: bool = False, headers: Mapping[str, str] | None = None) -> StreamAnswer:
-        """Send a streaming request and check the stream as it arrives (bounded by ``stream_timeout_s``)."""
+        """Send a streaming request and check the stream as it arrives, within the stream deadline and size limits."""
         url = self.path(suffix)
         content = json.dumps(json_body).encode() if json_body is not None else None
         hdrs = self.headers(extra={"Accept": "text/event-stream", **(headers or {})})
         response = self._send(method, url, content=content, headers=hdrs, params=params, stream=True)
         try:
             if response.status_code != 200:
-                data = response.read()
-                try:
-                    body = json.loads(data) if data else None
-                except ValueError:
-                    body = data.decode("utf-8", "replace")
+                data = self._read_body(response, method, url)
+                body, problem = parse_json_body(data, f"{method} {url}")
+                if body is None and data:
+                    body = data[:8000].decode("utf-8", "replace")
                 self._log(method, str(response.request.url), json_body, response.status_code, body)
-                return StreamAnswer(response.status_code, response.headers, None, body)
+                return StreamAnswer(response.status_code, response.headers, None, body, body_problem=problem)
             checker = StreamChecker(self.schemas, resumed=resumed, keep_events=True,
                                     content_type=response.headers.get("content-type", ""))
-            chunks: list[bytes] = []
-            deadline = time.monotonic() + self.config.stream_timeout_s
-            try:
-                for chunk in response.iter_raw():
-                    checker.feed(chunk)
-                    if keep_chunks:
-                        chunks.append(chunk)
-                    if time.monotonic() > deadline:
-                        raise TargetError(f"{method} {url}: stream still open after {self.config.stream_timeout_s}s")
-            except httpx.HTTPError as exc:
-                raise TargetError(f"{method} {url}: stream broke: {type(exc).__name__}: {self._scrub(str(exc))}") from None
+            chunks = self._read_stream(response, checker, method, url, keep_chunks)
             result = checker.finish()
             self.spent.stream_events += result.events
             self._log(method, str(response.request.url), json_body, response.status_code,
@@ -243,6 +332,41 @@ class TargetClient:
             return StreamAnswer(200, response.headers, result, None, chunks)
         finally:
             response.close()
+
+    def _read_stream(self, response: httpx.Response, checker: StreamChecker, method: str, url: str,
+                     keep_chunks: bool) -> list[bytes]:
+        cfg = self.config
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            # raw bytes as they arrive; an answer a transport handed over already read (mocks) is replayed whole
+            for chunk in response.iter_bytes() if response.is_stream_consumed else response.iter_raw():
+                size += len(chunk)
+                if size > cfg.max_body_bytes:
+                    self._deadline.clear()
+                    raise TargetLimitExceeded(
+                        f"{method} {url}: the stream passed the size limit (--max-body {cfg.max_body_bytes} bytes) "
+                        f"after {checker.events_seen} events; not judged")
+                checker.feed(chunk)
+                if checker.pending_bytes > cfg.max_event_bytes:
+                    self._deadline.clear()
+                    raise TargetLimitExceeded(
+                        f"{method} {url}: one SSE event passed the size limit (--max-event {cfg.max_event_bytes} "
+                        f"bytes) at event {checker.events_seen}; not judged")
+                if checker.kept_count > MAX_KEPT_EVENTS:
+                    checker.keep_events = False
+                if keep_chunks:
+                    chunks.append(chunk)
+                if self._deadline.passed():
+                    raise httpx.ReadTimeout("deadline")
+        except httpx.TimeoutException as exc:
+            raise self._transport_failure(f"{method} {url}: stream still open after {checker.events_seen} events: "
+                                          f"{self._timeout_reason(exc)}") from None
+        except httpx.HTTPError as exc:
+            raise self._transport_failure(f"{method} {url}: stream broke after {checker.events_seen} events: "
+                                          f"{type(exc).__name__}: {self._scrub(str(exc))}") from None
+        self._answered()
+        return chunks
 
     def create_stream(self, body: Mapping, **kw: Any) -> StreamAnswer:
         return self.stream("POST", json_body={**body, "stream": True}, **kw)
@@ -262,6 +386,35 @@ class TargetClient:
             if answer.status != 200 or until(answer.body) or time.monotonic() >= deadline:
                 return
             self._sleep(interval_s)
+
+
+def parse_json_body(data: bytes, where: str = "the answer") -> tuple[Any, str | None]:
+    """(value, problem): the body parsed as JSON, or None and why not.
+
+    orjson first (fast, strict UTF-8, a nesting limit of 1024 instead of a
+    RecursionError); the standard library for what orjson refuses but JSON
+    allows (integers past 64 bits). A body nested deeper than the parser can go
+    cannot be judged at all: :class:`TargetLimitExceeded`.
+    """
+    if not data:
+        return None, None
+    try:
+        return orjson.loads(data), None
+    except orjson.JSONDecodeError as exc:
+        message = str(exc)
+    if "depth" in message or "recursion" in message:
+        raise TargetLimitExceeded(f"{where}: the answer nests deeper than {MAX_JSON_DEPTH} levels "
+                                  "(the JSON parser's limit); not judged")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"the body is not UTF-8 (invalid byte at offset {exc.start})"
+    try:
+        return json.loads(data), None
+    except RecursionError:
+        raise TargetLimitExceeded(f"{where}: the answer nests too deep to parse; not judged") from None
+    except ValueError:
+        return None, f"the body is not JSON ({message})"
 
 
 def _q(value: Any) -> str:

@@ -51,6 +51,14 @@ def _(c, rev, g):
     assert schema_errors(rev, "Interaction", c.fetch(body["id"]).json())
 
 
+@fault("schema.response.json")
+def _(c, rev, g):
+    body = c.create("x")
+    got = c.fetch(body["id"])
+    assert got.headers["content-type"].startswith("text/html") and got.json()["id"] == body["id"]
+    assert c.fetch("v1_nope").headers["content-type"].startswith("text/html")
+
+
 @fault("schema.interaction.object-field")
 def _(c, rev, g):
     body = c.create("x")
@@ -201,6 +209,12 @@ def _(c, rev, g):
     assert thoughts and all("signature" not in t for t in thoughts)
     deltas = [ev["delta"]["type"] for ev in _events(c) if ev["event_type"] == g.block_delta]
     assert "thought_signature" not in deltas
+@fault("stream.framing.utf8")
+def _(c, rev, g):
+    raw = _stream_raw(c).content
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    assert raw.decode("utf-8", "replace").count("event_type") >= 2  # the events themselves are intact
 
 
 @fault("stream.event.name-matches")

@@ -42,10 +42,10 @@ def test_function_call_round_trip(client, judge, revision):
     if not calls:
         return
     request = {"model": client.config.model, "previous_interaction_id": body["id"],
-               "input": [_result(calls[0]["id"])], "tools": [WEATHER_TOOL]}
+               "input": [_result(str(calls[0].get("id")))], "tools": [WEATHER_TOOL]}
     answer = client.create(request)
     if answer.ok:
-        judge.interaction(answer.body, op="create", request=request)
+        judge.interaction(judge.expect_ok(answer, "create with the function result"), op="create", request=request)
     judge.rule(behaviour.function_result_completes, answer.status, answer.body)
     if answer.ok:
         judge.fetch(client.get(answer.body["id"]), "GET of the answered call")

@@ -26,7 +26,7 @@ _PNG_1PX = base64.b64encode(bytes.fromhex(
 
 
 @iconf(area="outputs", rules=[*RESOURCE_RULES, *STREAM_RULES, "stream.assembly.matches-resource",
-                              "stream.completion.matches-resource",
+                              "stream.completion.matches-resource", "schema.response.json",
                               "timeline.post.model-only", "timeline.get.starts-with-input", "lifecycle.id.stable"],
        needs=["store"])
 @pytest.mark.parametrize("kind", OUTPUT_KINDS)

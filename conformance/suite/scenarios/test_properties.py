@@ -31,7 +31,6 @@ from hypothesis import given
 from hypothesis.errors import Flaky
 
 from conformance.checks.behaviour import valid_request_accepted
-from conformance.rules import violation
 from conformance.suite.strategies import (
     INVALID_KINDS,
     BadRequest,
@@ -40,7 +39,7 @@ from conformance.suite.strategies import (
     semantic_excuse,
     valid_create_requests,
 )
-from conformance.targets import BudgetExhausted, TargetError
+from conformance.targets import TargetError
 
 iconf = pytest.mark.iconf
 
@@ -65,6 +64,14 @@ class ExampleLog:
         self.kept = list(judge.violations)
         #: the last failing example's violations and transcript (what a flaky replay would lose)
         self.found: tuple[list, list[str]] | None = None
+        #: a transport failure, time-out or limit: the target could not be judged (an error, never a rule failure)
+        self.unjudged: TargetError | None = None
+
+    def could_not_judge(self, exc: TargetError) -> None:
+        """Remember why an example got no answer; the remaining examples are skipped and the scenario errors."""
+        if self.unjudged is None:
+            self.unjudged = exc
+
 
     @contextlib.contextmanager
     def example(self) -> Iterator[None]:
@@ -97,6 +104,8 @@ class ExampleLog:
                                   "deterministic); the violations it showed are reported as found",
                        "evidence": {"revision": self.client.profile.name, "hypothesis": str(exc).splitlines()[0]}}
             self.iconf_run.extra_findings.append(finding)
+        if self.unjudged is not None:
+            raise self.unjudged  # not a verdict: the scenario errors with the reason (could not judge)
 
     def excused(self, check: str, what: str, reason: str, request) -> None:
         """A 4xx the strategy could not rule out: not a failure, but shown in the report."""
@@ -128,13 +137,6 @@ def _within_capabilities(client, request: dict) -> dict:
     return request
 
 
-def _hang(judge, what: str, exc: TargetError) -> None:
-    if isinstance(exc, BudgetExhausted):
-        raise exc
-    judge.add([violation("error.bad-input.no-5xx", f"{what} got no answer: {exc}", location=what,
-                         expected="a prompt 4xx", observed="no answer")])
-
-
 # markers name the rules each property is about (``--rules`` selects by them); the judge records whatever
 # else the resource and stream checks find
 @iconf(area="request", rules=["request.valid.accepted", "schema.interaction.valid"])
@@ -146,13 +148,16 @@ def test_generated_valid_requests_answered_with_conforming_interactions(client, 
     @run_settings(client.config.max_requests, "valid")
     @given(request=valid_create_requests(client.schemas, client.config.model))
     def generated(request: dict) -> None:
+        if log.unjudged is not None:
+            return  # the target already failed to answer: the examples left are not sent
         request = _within_capabilities(client, request)
         with log.example():
             what = "a generated valid create request"
             try:
                 answer = client.create(request)
             except TargetError as exc:
-                raise AssertionError(f"{what}: {exc}") from None
+                log.could_not_judge(exc)
+                return
             if _accepted(judge, log, request, answer, what):
                 judge.interaction(answer.body, op="create", request=request)
 
@@ -167,13 +172,16 @@ def test_generated_valid_requests_stream_conforming_events(client, judge, revisi
     @run_settings(client.config.max_requests, "valid-stream")
     @given(request=valid_create_requests(client.schemas, client.config.model))
     def generated(request: dict) -> None:
+        if log.unjudged is not None:
+            return  # the target already failed to answer: the examples left are not sent
         request = _within_capabilities(client, request)
         with log.example():
             what = "a generated valid streamed create request"
             try:
                 answer = client.create_stream(request)
             except TargetError as exc:
-                raise AssertionError(f"{what}: {exc}") from None
+                log.could_not_judge(exc)
+                return
             if _accepted(judge, log, {**request, "stream": True}, answer, what):
                 judge.stream(answer, what)
 
@@ -209,15 +217,16 @@ def test_generated_invalid_requests_rejected_with_4xx(client, judge, revision, i
     @run_settings(client.config.max_requests, f"invalid-{kind}")
     @given(bad=strategy)
     def generated(bad: BadRequest) -> None:
+        if log.unjudged is not None:
+            return  # the target already failed to answer: the examples left are not sent
         with log.example():
-            what = f"{bad.kind} request ({bad.what})"
             try:
                 if bad.query is not None:
                     answer = client.request("GET", f"/{stored_id()}", params=bad.query)
                 else:
                     answer = client.request("POST", raw=bad.content())
             except TargetError as exc:
-                _hang(judge, what, exc)
+                log.could_not_judge(exc)
                 return
             _judge_rejection(judge, bad, answer)
 

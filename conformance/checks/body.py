@@ -1,0 +1,32 @@
+"""``schema.response.json``: a non-streaming answer is JSON, in UTF-8, labelled application/json.
+
+The client parses every body and says why one did not parse (``body_problem``:
+not JSON, not UTF-8); this turns that, and the Content-Type, into verdicts, so
+a server that answers HTML, garbage or Latin-1 gets a rule failure rather than
+an empty body some later check trips over.
+"""
+
+from __future__ import annotations
+
+from ..rules import Violation, covers, violation
+
+
+def is_json_media_type(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+@covers("schema.response.json")
+def check_json_answer(content_type: str, problem: str | None, *, has_body: bool = True,
+                      location: str = "") -> list[Violation]:
+    """Violations of ``schema.response.json`` for one answer (an empty body is the payload checks' to judge)."""
+    if not has_body:
+        return []
+    out = []
+    if problem:
+        out.append(violation("schema.response.json", f"the answer body is not readable JSON: {problem}",
+                             location=location, expected="one JSON value in UTF-8", observed=problem))
+    if not is_json_media_type(content_type or ""):
+        out.append(violation("schema.response.json", "the answer is not labelled as JSON", location=location,
+                             expected="Content-Type: application/json", observed=content_type or "(none)"))
+    return out
