@@ -82,7 +82,7 @@ _CATALOGUE: tuple[Rule, ...] = (
     _r("schema.response.json", "MUST",
        "Every non-streaming answer body (success or error) is one JSON value in UTF-8, sent as "
        "Content-Type: application/json.",
-       "[L][N] responses content application/json; RFC 8259 §8.1"),
+       "[L][N] responses content application/json; RFC 8259 section 8.1"),
     _r("schema.type.known", "SHOULD",
        "Every content/step/delta/event type in a server's answer is one the profile defines (unknown types are forward-compatible additions).",
        "[L][N] discriminator unions; FACTS §9; strictness option unknown_types (should|must|ignore)"),
