@@ -116,9 +116,10 @@ def user_schemas(body: dict, revision: str) -> list[tuple[Any, str]]:
                 found.append((tool["parameters"], f"tools[{i}].parameters"))
     fmt = body.get("response_format")
     if isinstance(fmt, dict):
+        # the model reads a typed entry's "schema" in either revision, and a bare dict as the schema itself
         if revision == "legacy" or fmt.get("type") not in ("text", "image", "audio", "video", "document"):
             found.append((fmt, "response_format"))
-        elif "schema" in fmt and fmt["schema"] is not None:
+        if "schema" in fmt and fmt["schema"] is not None:
             found.append((fmt["schema"], "response_format.schema"))
     elif isinstance(fmt, list):
         for i, entry in enumerate(fmt):

@@ -19,9 +19,9 @@ from conformance.mock import MockConfig
 
 from .helpers import HEADER, MODEL, Client
 
-SEED = 20261201
-REQUESTS = 1200
-MAX_SECONDS = 90.0
+SEED = int(__import__("os").environ.get("ICONF_FUZZ_SEED", "20261201"))
+REQUESTS = int(__import__("os").environ.get("ICONF_FUZZ_REQUESTS", "1200"))
+MAX_SECONDS = float(__import__("os").environ.get("ICONF_FUZZ_SECONDS", "90"))
 
 _BASES = [
     {"model": MODEL, "input": "Hello [iconf: thought]"},

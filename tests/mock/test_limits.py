@@ -87,3 +87,13 @@ def test_huge_numbers_in_a_schema_still_render(client):
     assert code in (200, 400), answer
     if code == 200:
         assert client.get(f"/v1beta/interactions/{answer['id']}").status_code == 200
+
+
+def test_legacy_typed_response_format_schema_is_checked_too():
+    c = Client(MockConfig(), revision="legacy")
+    try:
+        code, answer = _post(c, {"model": MODEL, "input": "json please", "response_format": {
+            "type": "text", "mime_type": "application/json", "schema": {"type": "object", "properties": [1, 2]}}})
+        assert code == 400 and "'response_format.schema.properties'" in answer["error"]["message"], answer
+    finally:
+        c.close()
