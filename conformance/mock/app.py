@@ -47,6 +47,8 @@ _POLL_S = 0.02
 _NO_CASES: frozenset[str] = frozenset()
 #: create bodies larger than this are decoded and validated in a worker thread (smaller ones cost < 1 ms)
 OFFLOAD_BYTES = 16 * 1024
+#: so are bodies that may make the model generate from a user schema (bounded, but up to ~0.2 s at the caps)
+_GENERATES = (b'"parameters"', b'"schema"', b'"response_format"')
 
 
 class JSON(Response):
@@ -191,7 +193,7 @@ class MockApp:
                           "are required")
         if self.config.limits is not DEFAULT_LIMITS:
             LIMITS.set(self.config.limits)
-        if len(raw) <= OFFLOAD_BYTES:
+        if len(raw) <= OFFLOAD_BYTES and not any(marker in raw for marker in _GENERATES):
             rec = self._create(raw, ctx)
         else:
             # a big body costs milliseconds to hundreds of them (bounded by the limits): do that off the event

@@ -60,3 +60,33 @@ def test_a_small_create_is_answered_while_worst_case_creates_are_in_flight():
     # every small create finished before the last worst-case one did: nothing waited for the heavy work
     assert max(small_done) < max(heavy_done), (small_latency, [d - min(heavy_done) for d in heavy_done])
     assert max(small_latency) < 10, small_latency
+
+
+def test_a_small_create_is_answered_while_schema_generation_at_the_caps_is_in_flight():
+    schema = {"type": "object", "properties": {f"p{i}": {"type": "array", "minItems": 1000, "items": {"type": "integer"}}
+                                               for i in range(19)}}
+    heavy_body = orjson.dumps({"model": MODEL, "input": "json please", "response_format": {
+        "type": "text", "mime_type": "application/json", "schema": schema}})
+    heavy_done: list[float] = []
+    heavy_status: list[int] = []
+    with MockServer(MockConfig()) as server:
+        url = server.base_url + "/v1beta/interactions"
+
+        def heavy() -> None:
+            r = httpx.post(url, content=heavy_body, headers={"Content-Type": "application/json"}, timeout=120)
+            heavy_status.append(r.status_code)
+            heavy_done.append(time.monotonic())
+
+        threads = [threading.Thread(target=heavy, daemon=True) for _ in range(HEAVY)]
+        for t in threads:
+            t.start()
+        time.sleep(0.2)
+        small_done = []
+        with httpx.Client(timeout=60) as c:
+            for _ in range(3):
+                assert c.post(url, json={"model": MODEL, "input": "small"}).status_code == 200
+                small_done.append(time.monotonic())
+        for t in threads:
+            t.join(180)
+        assert heavy_status == [200] * HEAVY, heavy_status
+    assert max(small_done) < max(heavy_done)
