@@ -629,6 +629,20 @@ def ex_error_code_matches_status(s, bad):
     return check_exchange(s, Exchange("GET", "/v1beta/interactions/v1_nope", status=404, response_body=body))
 
 
+def ex_function_call_declared(s, bad):
+    p = s.profile
+    request = {"model": "gemini-3-flash-preview", "input": "Weather in Paris?",
+               "tools": [{"type": "function", "name": "get_weather", "description": "Weather.",
+                          "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                                         "required": ["city"]}}]}
+    call = S.function_call_item(p, "call_1")
+    if bad:
+        call["arguments"] = {"town": "Paris"}
+    body = S.resource(p, [call], status="requires_action")
+    return check_exchange(s, Exchange("POST", "/v1beta/interactions", request_body=request, status=200,
+                                      response_body=body))
+
+
 EXAMPLES: dict[str, Check] = {
     name[3:].replace("_", "-"): fn for name, fn in globals().items() if name.startswith("ex_")
 }

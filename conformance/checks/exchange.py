@@ -14,7 +14,7 @@ from typing import Any
 
 from ..rules import RULES, Violation, covers, rules_of, violation
 from ..schema import SchemaSet
-from .meaning import check_error_code, check_meaning
+from .meaning import check_calls_declared, check_error_code, check_meaning
 from .payload import check_delete_body, check_error_body, check_interaction, short
 from .request import ConversationState, check_get_params, check_request
 
@@ -65,7 +65,7 @@ def _rejected_rules(violations: list[Violation]) -> list[Violation]:
     return [v for v in violations if RULES[v.rule_id].party == "both"]
 
 
-@covers(*rules_of(check_interaction, check_meaning), "revision.header.honoured")
+@covers(*rules_of(check_interaction, check_meaning, check_calls_declared), "revision.header.honoured")
 def check_exchange(schemas: SchemaSet, ex: Exchange, *, state: ConversationState | None = None) -> list[Violation]:
     """Server-side rules for one exchange; ``state`` is updated with what the answer teaches.
 
@@ -122,6 +122,8 @@ def _check_success_body(schemas: SchemaSet, ex: Exchange, op: str, iid: str | No
     body = ex.response_body
     out = check_interaction(schemas, body, location=ex.label)
     out += check_meaning(profile, body, location=ex.label)
+    if op == "create":
+        out += check_calls_declared(profile, ex.request_body, body, location=ex.label)
     if isinstance(body, Mapping):
         other = [p for p in ("steps", "outputs") if p != profile.items_field and p in body]
         if other and profile.items_field not in body:

@@ -19,11 +19,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import jsonschema
+
 from ..profiles import Profile
 from ..rules import Violation, covers, violation
 from .payload import short
 
-__all__ = ["check_call_ids", "check_completion_matches", "check_completion_status", "check_error_code", "check_meaning",
+__all__ = ["check_call_ids", "check_calls_declared", "check_completion_matches", "check_completion_status", "check_error_code", "check_meaning",
            "check_usage_breakdown", "stream_ending_statuses"]
 
 #: usage totals that have a per-modality breakdown
@@ -166,4 +168,41 @@ def check_error_code(http_status: int, body: Any, *, location: str = "") -> list
                              location=f"{location}/error/status",
                              expected=" or ".join(sorted(s for s, codes in _RPC_HTTP.items() if http_status in codes))
                              or f"a status that goes with {http_status}", observed=status))
+    return out
+
+
+@covers("function.call.declared")
+def check_calls_declared(profile: Profile, request: Any, body: Any, *, location: str = "") -> list[Violation]:
+    """A function_call in the answer names a function the request declared, with arguments its parameters accept.
+
+    Judged only where the request is known (the suite's create calls, the proxy's exchanges); a GET of a
+    chained interaction may legitimately show calls declared on another turn.
+    """
+    if not isinstance(request, Mapping) or not isinstance(request.get("tools"), list):
+        return []
+    declared = {t.get("name"): t.get("parameters") for t in request["tools"]
+                if isinstance(t, Mapping) and t.get("type") == "function" and isinstance(t.get("name"), str)}
+    out: list[Violation] = []
+    where = f"{location}/{profile.items_field}"
+    for n, item in enumerate(_items(profile, body)):
+        if item.get("type") != "function_call" or not isinstance(item.get("name"), str):
+            continue
+        name = item["name"]
+        if name not in declared:
+            out.append(violation("function.call.declared", f"the model called {name!r}, which the request did not declare",
+                                 location=f"{where}/{n}/name", expected=", ".join(sorted(declared)) or "no call",
+                                 observed=name))
+            continue
+        schema, arguments = declared[name], item.get("arguments")
+        if not isinstance(schema, Mapping) or not isinstance(arguments, Mapping):
+            continue  # no parameters declared, or arguments of the wrong type (the schema reports that)
+        try:
+            error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(arguments))
+        except (jsonschema.exceptions.SchemaError, TypeError, ValueError):
+            continue  # the client's parameters schema is not one a validator can apply
+        if error is not None:
+            out.append(violation("function.call.declared",
+                                 f"the arguments of {name!r} do not fit its declared parameters: {error.message}",
+                                 location=f"{where}/{n}/arguments", expected=short(schema, 300),
+                                 observed=short(arguments, 300)))
     return out

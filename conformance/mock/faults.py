@@ -174,6 +174,8 @@ _REGISTRY: tuple[Fault, ...] = (
        "tools, system_instruction and generation_config missing from a chained call are inherited from the previous one"),
     _f("function.call.requires-action", "create",
        "an interaction ending on a pending function_call reports completed"),
+    _f("function.call.declared", "create",
+       "function calls name the declared function with \"_undeclared\" appended"),
     _f("function.result.completes", "create",
        "a matching function_result is accepted but the model asks for the same function again (requires_action)"),
     _f("structured.output.valid", "create",

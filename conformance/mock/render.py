@@ -95,6 +95,10 @@ def model_items(rec: Record, profile: Profile, faults: ActiveFaults) -> list[dic
         for block in blocks:
             if block.get("type") == "thought":
                 block.pop("signature", None)
+    if faults.on("function.call.declared"):
+        for block in blocks:
+            if block["type"] == "function_call":
+                block["name"] += "_undeclared"
     if faults.on("timeline.call-id.unique"):
         first_call = next((b for b in blocks if b["type"].endswith("_call")), None)
         if first_call is not None:

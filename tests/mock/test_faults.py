@@ -506,6 +506,12 @@ def _(c, rev, g):
     assert answer.status_code == 404 and answer.json()["error"]["status"] == "INTERNAL"
 
 
+@fault("function.call.declared")
+def _(c, rev, g):
+    body = c.create("[iconf: function_call] x", tools=[WEATHER])
+    assert [i["name"] for i in items_of(body) if i["type"] == "function_call"] == ["get_weather_undeclared"]
+
+
 @fault("revision.header.honoured")
 def _(c, rev, g):
     asked = get_profile(rev)

@@ -35,7 +35,7 @@ def _result(call_id: str) -> dict:
             "result": {"temperature_c": 18, "sky": "clear"}}
 
 
-@iconf(area="function", rules=["function.call.requires-action", "function.result.completes",
+@iconf(area="function", rules=["function.call.requires-action", "function.call.declared", "function.result.completes",
                                "request.function-result.call-id"], needs=["functions", "store"])
 def test_function_call_round_trip(client, judge, revision):
     body, calls = _call(client, judge)
