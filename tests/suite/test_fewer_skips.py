@@ -27,7 +27,8 @@ def test_directive_less_server_runs_the_natural_paths(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:]
     skipped = skipped_scenarios(report)
     assert all(any(a in why for a in ALLOWED) for why in skipped.values()), skipped
-    assert len(skipped) <= 12, skipped
+    # 12 of 65 at the time of writing (was 29); scenarios added later that need directives add to it
+    assert len([why for why in skipped.values() if "lacks capability scripted" not in why]) <= 10, skipped
     passed = {s["name"] for s in report["scenarios"] if s["outcome"] == "passed"}
     for name in ("test_output_kind[2026-05-20-function_call]", "test_output_kind[2026-05-20-thought]",
                  "test_output_kind[2026-05-20-google_search]", "test_output_kind[2026-05-20-image]",
