@@ -41,14 +41,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     schemas = schemas_from_args(args)
     worst = 0
     for name in args.files:
-        try:
-            data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
-        except OSError as exc:
-            raise UsageError(f"{name}: cannot read ({exc.strerror or exc})") from None
+        data = _read_input(name, args.max_size)
         try:
             kind, violations = validate_document(schemas, data, args.kind)
         except DocumentError as exc:
             raise UsageError(f"{name}: {exc}") from None
+        except RecursionError:
+            raise UsageError(f"{name}: nests too deep to be judged") from None
+        except MemoryError:
+            raise UsageError(f"{name}: too large to be judged in memory (see --max-size)") from None
         must = [v for v in violations if v.level == "MUST"]
         verdict = "FAIL" if must else "ok"
         print(f"{name}: {kind} ({schemas.profile.name}): {verdict}"
@@ -60,6 +61,21 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             if hint:
                 print(f"  hint: {hint}")
     return worst
+
+
+def _read_input(name: str, limit: int) -> bytes:
+    """A file's bytes (or stdin's), at most ``limit``: more is a usage error, not a slow death."""
+    try:
+        if name == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with open(name, "rb") as fh:
+                data = fh.read(limit + 1)
+    except OSError as exc:
+        raise UsageError(f"{name}: cannot read ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise UsageError(f"{name}: larger than the size limit (--max-size {limit} bytes)")
+    return data
 
 
 def _revision_hint(args: argparse.Namespace, schemas, data: bytes, kind: str, must: int) -> str | None:
@@ -88,8 +104,16 @@ def _register_validate(sub) -> None:
     add_profile_options(p)
     p.add_argument("--kind", choices=["request", "interaction", "stream", "error"], default=None,
                    help="what each FILE is (detected when omitted)")
+    p.add_argument("--max-size", type=_size, default="256M", metavar="SIZE",
+                   help="largest document read (bytes; K/M/G suffixes; default 256M)")
     p.add_argument("files", nargs="+", metavar="FILE", help="JSON document or text/event-stream transcript ('-' = stdin)")
     p.set_defaults(func=_cmd_validate)
+
+
+def _size(text: str) -> int:
+    from .suite.options import size
+
+    return size(text)
 
 
 # --- iconf rules -----------------------------------------------------------------------------------

@@ -8,7 +8,29 @@ an empty body some later check trips over.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..rules import Violation, covers, violation
+
+#: the deepest nesting a body or document may have to be judged: the schema validator gives up near 256
+MAX_JSON_DEPTH = 200
+
+
+def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether parsed JSON nests deeper than ``limit`` (an iterative walk: no recursion, stops early)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def is_json_media_type(content_type: str) -> bool:

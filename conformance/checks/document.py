@@ -7,15 +7,50 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+import orjson
+
 from ..errors import DocumentError  # noqa: F401 - defined in conformance.errors, re-exported here
 from ..rules import Violation, violation
 from ..schema import SchemaSet
+from .body import MAX_JSON_DEPTH, json_depth_exceeds
 from .lifecycle import LifecycleTracker
 from .payload import check_error_body, check_interaction
 from .request import check_request
 from .stream import check_stream_bytes
 
 KINDS = ("request", "interaction", "stream", "error")
+
+
+def load_json(data: bytes) -> Any:
+    """Parse a document as JSON, or raise DocumentError with one clear line (never RecursionError).
+
+    orjson first (strict UTF-8, a nesting limit instead of a recursion error);
+    the standard library for what orjson refuses but JSON allows (integers
+    past 64 bits), with its recursion error turned into the same message.
+    """
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        message = str(exc)
+    else:
+        if json_depth_exceeds(value):
+            raise DocumentError(f"nests deeper than {MAX_JSON_DEPTH} levels (the suite's limit); cannot be judged")
+        return value
+    if "depth" in message or "recursion" in message:
+        raise DocumentError(f"nests deeper than {MAX_JSON_DEPTH} levels (the suite's limit); cannot be judged")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"not UTF-8 (invalid byte at offset {exc.start}); JSON documents are UTF-8") from None
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise DocumentError("nests too deep to parse; cannot be judged") from None
+    except ValueError:
+        raise DocumentError(f"not JSON ({message})") from None
+    if json_depth_exceeds(value):
+        raise DocumentError(f"nests deeper than {MAX_JSON_DEPTH} levels (the suite's limit); cannot be judged")
+    return value
 
 
 def _looks_like_stream(data: bytes) -> bool:
@@ -28,9 +63,11 @@ def detect_kind(data: bytes) -> tuple[str, Any]:
     if _looks_like_stream(data):
         return "stream", None
     try:
-        value = json.loads(data)
-    except ValueError as exc:
-        raise DocumentError(f"neither JSON nor an event stream ({exc})") from None
+        value = load_json(data)
+    except DocumentError as exc:
+        if str(exc).startswith("not JSON"):
+            raise DocumentError(f"neither JSON nor an event stream ({str(exc)[len('not JSON ('):-1]})") from None
+        raise
     if isinstance(value, Mapping):
         if "error" in value and "id" not in value:
             return "error", value
@@ -70,10 +107,7 @@ def validate_document(schemas: SchemaSet, data: bytes, kind: str | None = None) 
     if kind == "stream":
         return kind, check_stream_bytes(schemas, data).violations
     if value is None:
-        try:
-            value = json.loads(data)
-        except ValueError as exc:
-            raise DocumentError(f"not JSON ({exc})") from None
+        value = load_json(data)
     if kind == "request":
         return kind, check_request(schemas, value)
     if kind == "interaction":

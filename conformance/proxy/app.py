@@ -248,7 +248,8 @@ def create_proxy_app(upstream_url: str, *, recorder: ProxyRecorder | None = None
             return _error(500, f"iconf proxy: writing the report failed: {exc}", "INTERNAL")
         data = rec.violations_json()
         return JSONResponse({"run_dir": str(run_dir), "exchanges": data["exchanges"], "must": data["must"],
-                             "should": data["should"], "exit_code": 1 if data["must"] else 0})
+                             "should": data["should"], "unjudged": data["unjudged"],
+                             "exit_code": 1 if data["must"] or data["unjudged"] else 0})
 
     async def forward(request: Request) -> Response:
         scope = request.scope

@@ -61,9 +61,11 @@ def print_summary(recorder, run_dir: Path | None, out=None) -> None:
     n = len(recorder.exchanges())
     must = [v for v in violations if v["level"] == "MUST"]
     by_party = {p: sum(v["party"] == p for v in must) for p in ("client", "server")}
-    verdict = "FAIL" if must else "ok"
+    unjudged = recorder.unjudged()
+    verdict = "FAIL" if must else ("COULD NOT JUDGE" if unjudged else "ok")
+    missing = f", {unjudged} without an answer from the upstream (could not judge)" if unjudged else ""
     print(f"iconf: {n} exchanges, {len(must)} MUST violations (client {by_party['client']}, server "
-          f"{by_party['server']}), {len(violations) - len(must)} SHOULD: {verdict}", file=out, flush=True)
+          f"{by_party['server']}), {len(violations) - len(must)} SHOULD{missing}: {verdict}", file=out, flush=True)
     if run_dir is not None:
         print(f"iconf: report in {run_dir}", file=out, flush=True)
 
@@ -115,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             print(f"iconf proxy: cannot write the report: {exc}", file=sys.stderr)
         print_summary(recorder, state["run_dir"])
-        return 1 if recorder.must_failed() else 0
+        return recorder.exit_code()
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -165,12 +165,19 @@ class ExchangeRecord:
     def must_failed(self) -> bool:
         return any(v["level"] == "MUST" for v in self.violations)
 
+    @property
+    def unjudged(self) -> bool:
+        """The upstream never answered (or broke before answering): nothing to judge, which is not a pass."""
+        return self.error is not None and self.status is None
+
     def summary_line(self) -> str:
         status = "no answer" if self.status is None else str(self.status)
         kind = " stream" if self.streamed else ""
         verdict = "ok" if not self.violations else (
             f"{sum(v['level'] == 'MUST' for v in self.violations)} MUST / "
             f"{sum(v['level'] != 'MUST' for v in self.violations)} SHOULD")
+        if self.unjudged:
+            verdict = "could not judge" if not self.violations else f"{verdict}; the answer could not be judged"
         extra = f" ({self.error})" if self.error else (f" ({self.note})" if self.note else "")
         return f"#{self.seq} {self.method} {self.path} [{self.revision}] -> {status}{kind}: {verdict}{extra}"
 
@@ -605,6 +612,15 @@ class ProxyRecorder:
     def must_failed(self) -> bool:
         return any(v["level"] == "MUST" for v in self.violations())
 
+    def unjudged(self) -> int:
+        """Exchanges the upstream never answered: could not judge (they make the verdict an error, not ok)."""
+        with self._lock:
+            return sum(r.unjudged for r in self._records)
+
+    def exit_code(self) -> int:
+        """0 only when every exchange was judged and no MUST rule failed."""
+        return 1 if self.must_failed() or self.unjudged() else 0
+
     def violations_json(self) -> dict:
         with self._lock:
             n = self._seq
@@ -613,6 +629,7 @@ class ProxyRecorder:
             "exchanges": n,
             "must": sum(v["level"] == "MUST" for v in violations),
             "should": sum(v["level"] != "MUST" for v in violations),
+            "unjudged": self.unjudged(),
             "violations": violations,
         }
 
@@ -627,7 +644,7 @@ class ProxyRecorder:
             dropped = self._dropped
         scenarios = []
         for r in records:
-            outcome = "error" if r.error and r.status is None else ("failed" if r.must_failed else "passed")
+            outcome = "error" if r.unjudged else ("failed" if r.must_failed else "passed")
             scenarios.append(ScenarioResult(
                 nodeid=f"proxy::{r.name}", name=r.name, revision=r.revision, outcome=outcome,
                 duration=round(r.duration, 4), rules=list(r.rules), violations=[dict(v) for v in r.violations],

@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 import orjson
 
-from ..checks import StreamChecker, StreamResult
+from ..checks import MAX_JSON_DEPTH, StreamChecker, StreamResult, json_depth_exceeds
 from ..errors import (  # noqa: F401 - defined in conformance.errors, re-exported here
     BudgetExhausted,
     TargetError,
@@ -45,8 +45,6 @@ MiB = 1024 * 1024
 DEFAULT_MAX_BODY = 16 * MiB
 #: default cap on one SSE event (its data lines together)
 DEFAULT_MAX_EVENT = 4 * MiB
-#: the JSON parser's nesting limit (orjson's); deeper bodies cannot be judged
-MAX_JSON_DEPTH = 1024
 #: events of one stream kept for evidence and resume comparisons; the checker sees every event regardless
 MAX_KEPT_EVENTS = 20000
 
@@ -391,30 +389,38 @@ class TargetClient:
 def parse_json_body(data: bytes, where: str = "the answer") -> tuple[Any, str | None]:
     """(value, problem): the body parsed as JSON, or None and why not.
 
-    orjson first (fast, strict UTF-8, a nesting limit of 1024 instead of a
+    orjson first (fast, strict UTF-8, a nesting limit instead of a
     RecursionError); the standard library for what orjson refuses but JSON
-    allows (integers past 64 bits). A body nested deeper than the parser can go
-    cannot be judged at all: :class:`TargetLimitExceeded`.
+    allows (integers past 64 bits). A body nested deeper than the checks can
+    follow (``MAX_JSON_DEPTH``) cannot be judged at all: :class:`TargetLimitExceeded`.
     """
     if not data:
         return None, None
+    too_deep = TargetLimitExceeded(f"{where}: the answer nests deeper than {MAX_JSON_DEPTH} levels "
+                                   "(the suite's limit); not judged")
     try:
-        return orjson.loads(data), None
+        value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         message = str(exc)
+    else:
+        if json_depth_exceeds(value):
+            raise too_deep
+        return value, None
     if "depth" in message or "recursion" in message:
-        raise TargetLimitExceeded(f"{where}: the answer nests deeper than {MAX_JSON_DEPTH} levels "
-                                  "(the JSON parser's limit); not judged")
+        raise too_deep
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, f"the body is not UTF-8 (invalid byte at offset {exc.start})"
     try:
-        return json.loads(data), None
+        value = json.loads(data)
     except RecursionError:
-        raise TargetLimitExceeded(f"{where}: the answer nests too deep to parse; not judged") from None
+        raise too_deep from None
     except ValueError:
         return None, f"the body is not JSON ({message})"
+    if json_depth_exceeds(value):
+        raise too_deep
+    return value, None
 
 
 def _q(value: Any) -> str:

@@ -43,7 +43,7 @@ EXPECTED = {
     "drip": ("error:request deadline (--timeout", "error:stream deadline (--stream-timeout"),
     "huge": ("error:--max-body", "error:--max-event"),
     "invalid-utf8": ("rule:schema.response.json", "rule:stream.framing.utf8"),
-    "deep": ("error:nests deeper than 1024", "rule:stream.content-type"),
+    "deep": ("error:nests deeper than 200", "rule:stream.content-type"),
     "error-500": ("status:500", "status:500"),
     "endless-sse": ("error:--timeout", "error:--stream-timeout"),
 }
