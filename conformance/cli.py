@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from pathlib import Path
 
 from . import __version__
 from .clitools import add_profile_options, print_violations, schemas_from_args
