@@ -2,7 +2,7 @@
 
 Layers, lowest first (a module may import its own layer and the ones below, never above)::
 
-    0  profiles, rules, schema, sse, strictness, errors, clitools, threaded
+    0  profiles, rules, schema, sse, strictness, errors, clitools, threaded, redaction
     1  checks
     2  targets, mock, proxy, cassettes, reports, sdk, bench, drift
     3  suite
@@ -32,6 +32,7 @@ PACKAGE = Path(conformance.__file__).resolve().parent
 LAYERS: dict[str, int] = {
     "": 0,  # conformance/__init__.py: lazy names only (PEP 562)
     "profiles": 0, "rules": 0, "schema": 0, "sse": 0, "strictness": 0, "errors": 0, "clitools": 0, "threaded": 0,
+    "redaction": 0,
     "_logsafe": 0, "_clock": 0,
     "checks": 1,
     "targets": 2, "mock": 2, "proxy": 2, "cassettes": 2, "reports": 2, "sdk": 2, "bench": 2, "drift": 2,

@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import SecretLeakError  # noqa: F401 - defined in conformance.errors, re-exported here
+from ..redaction import forms
 
 #: what a target's own key becomes
 KEY_PLACEHOLDER = "<redacted:api-key>"
@@ -92,7 +93,9 @@ class Scrubber:
             self._regexes = [re.compile(p) for p in self.patterns]
         except re.error as exc:
             raise ValueError(f"bad scrub pattern: {exc}") from None
-        parts = [re.escape(s) for s in self.secrets] + [f"(?:{p})" for p in self.patterns]
+        # each secret in every form a body, URL or page may hold it (conformance.redaction.forms)
+        variants = sorted({f for s in self.secrets for f in forms(s)}, key=len, reverse=True)
+        parts = [re.escape(s) for s in variants] + [f"(?:{p})" for p in self.patterns]
         self._any = re.compile("|".join(parts)) if parts else None
         self._any_b = re.compile("|".join(parts).encode()) if parts else None
 

@@ -47,6 +47,7 @@ from ..checks import (
 )
 from ..checks.resume import check_resume
 from ..profiles import DEFAULT_REVISION, Profile, UnknownRevisionError, get_profile
+from ..redaction import PLACEHOLDER, Redactor
 from ..rules import RULES, Violation, violation
 from ..schema import SchemaSet
 from ..sse import SSEEvent, SSEParser
@@ -58,7 +59,7 @@ __all__ = ["ExchangeContext", "ExchangeRecord", "ProxyRecorder", "SECRET_HEADERS
 SECRET_HEADERS = frozenset({"x-goog-api-key", "authorization", "proxy-authorization", "cookie", "x-api-key"})
 #: query parameters that carry credentials
 SECRET_PARAMS = frozenset({"key", "api_key", "access_token"})
-REDACTED = "<redacted>"
+REDACTED = PLACEHOLDER
 
 #: bytes of each request/response body kept in a transcript
 TRANSCRIPT_BODY_LIMIT = 24_000
@@ -350,6 +351,8 @@ class ProxyRecorder:
         self._seq = 0
         self._open = 0
         self._secrets: set[str] = {s for s in secrets if s}
+        self._redactor: Redactor | None = None
+        self._redactor_for: tuple[str, ...] = ()
         self._schemas: dict[str, SchemaSet] = {}
         self._records: deque[ExchangeRecord] = deque()
         self._dropped = 0
@@ -382,10 +385,14 @@ class ProxyRecorder:
         return sorted(self._secrets)
 
     def scrub(self, text: str) -> str:
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            if len(secret) >= 4:
-                text = text.replace(secret, REDACTED)
-        return text
+        """Every secret seen so far out of ``text``, in every form (raw, JSON-escaped, URL-encoded, HTML-escaped):
+        transcripts hold bodies as text, where a key with ``"`` or ``\\`` is already escaped."""
+        with self._lock:
+            secrets = tuple(sorted(self._secrets))
+            if self._redactor is None or self._redactor_for != secrets:
+                self._redactor, self._redactor_for = Redactor(secrets), secrets
+            redactor = self._redactor
+        return redactor.text(text)
 
     # -- one exchange ----------------------------------------------------------------------
 

@@ -15,24 +15,12 @@ pass the final text through :func:`scrub` once more.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
-REDACTED = "<redacted>"
+from ..redaction import PLACEHOLDER, Redactor, is_secret_name
 
-#: option names whose values are secrets
-_SECRET_NAME = re.compile(r"key|token|secret|password|passwd|credential", re.IGNORECASE)
-#: a Google API key, wherever it shows up
-_GOOGLE_KEY = re.compile(r"AIza[0-9A-Za-z_\-]{35}")
-#: shorter values are redacted where they are an option's value but not searched for in free text:
-#: replacing every "ab" in a transcript would wreck it without protecting anything real
-MIN_SECRET_LEN = 4
-
-
-def is_secret_name(name: str) -> bool:
-    """True for option names like ``api_key``, ``token``, ``client_secret``."""
-    return bool(_SECRET_NAME.search(str(name)))
+REDACTED = PLACEHOLDER
 
 
 def secrets_from_options(options: Any) -> list[str]:
@@ -54,23 +42,14 @@ def secrets_from_options(options: Any) -> list[str]:
 
 
 def scrub(text: str, secrets: list[str]) -> str:
-    """``text`` with every secret, and anything shaped like a Google API key, replaced by ``<redacted>``."""
-    if not text:
-        return text
-    for secret in sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LEN}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return _GOOGLE_KEY.sub(REDACTED, text)
+    """``text`` with every secret in every encoding (:mod:`conformance.redaction`), and anything shaped like a
+    Google API key, replaced by ``<redacted>``."""
+    return Redactor(secrets).text(text) if text else text
 
 
 def scrub_data(value: Any, secrets: list[str]) -> Any:
     """A copy of a JSON-like structure with :func:`scrub` applied to every string, keys included."""
-    if isinstance(value, str):
-        return scrub(value, secrets)
-    if isinstance(value, dict):
-        return {scrub(k, secrets) if isinstance(k, str) else k: scrub_data(v, secrets) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [scrub_data(v, secrets) for v in value]
-    return value
+    return Redactor(secrets).data(value)
 
 
 def redact_options(options: Any) -> Any:

@@ -36,6 +36,7 @@ from ..errors import (  # noqa: F401 - defined in conformance.errors, re-exporte
     TargetUnresponsive,
 )
 from ..profiles import Profile
+from ..redaction import Redactor
 from ..schema import SchemaSet
 from .bounded import Deadline, bounded_transport
 from .gate import RunGate
@@ -147,6 +148,7 @@ class TargetClient:
         self._deadline = Deadline()
         if transport is None:
             transport = bounded_transport(self._deadline, config.base_url)
+        self._redactor: Redactor | None = None
         self._http = httpx.Client(base_url=config.base_url.rstrip("/"), transport=transport,
                                   timeout=httpx.Timeout(config.timeout_s, connect=min(10.0, config.timeout_s)),
                                   follow_redirects=False)
@@ -170,8 +172,13 @@ class TargetClient:
         return h
 
     def _scrub(self, text: str) -> str:
+        """The key out of a transcript line, in every form a body or URL may hold it (conformance.redaction)."""
         key = self.config.api_key
-        return text.replace(key, "<redacted>") if key else text
+        if not key:
+            return text
+        if self._redactor is None:
+            self._redactor = Redactor([key])
+        return self._redactor.text(text)
 
     def _log(self, method: str, url: str, body: Any, status: int | str, answer: Any) -> None:
         req = "" if body is None else (body if isinstance(body, str) else json.dumps(body))[:4000]
