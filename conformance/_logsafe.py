@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import re
 
-__all__ = ["REDACTED", "RedactKeys", "install", "redact"]
-
 from .redaction import PLACEHOLDER as REDACTED  # the one placeholder (conformance.redaction)
+
+__all__ = ["REDACTED", "RedactKeys", "install", "redact"]
 _QUERY = re.compile(r"(?i)((?:^|[?&;\s\"'])(?:key|api_key|apikey|api-key|access_token|token)=)[^&;\s\"']*")
 _HEADER = re.compile(r"(?i)((?:x-goog-api-key|authorization)[\"']?\s*[:=,]\s*[\"']?)[^\s\"',)}\]]+")
 #: the loggers that see request URLs: uvicorn's access and error logs, httpx (the proxy's upstream calls)
