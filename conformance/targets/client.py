@@ -244,6 +244,14 @@ class TargetClient:
             self.gate.failure(message)
         return TargetError(message)
 
+    def _limit(self, message: str) -> TargetLimitExceeded:
+        """An answer past a size limit: not judged, and counted by the breaker (a target that only ever sends
+        such answers cannot be judged at all)."""
+        self._deadline.clear()
+        if self.gate is not None:
+            self.gate.failure(message, limit=True)
+        return TargetLimitExceeded(message)
+
     def _answered(self) -> None:
         self._deadline.clear()
         if self.gate is not None:
@@ -258,8 +266,7 @@ class TargetClient:
             for part in response.iter_bytes():
                 size += len(part)
                 if size > limit:
-                    self._deadline.clear()
-                    raise TargetLimitExceeded(
+                    raise self._limit(
                         f"{method} {url}: the answer body passed the size limit (--max-body {limit} bytes) "
                         f"after {size} bytes; not judged")
                 parts.append(part)
@@ -348,14 +355,12 @@ class TargetClient:
             for chunk in response.iter_bytes() if response.is_stream_consumed else response.iter_raw():
                 size += len(chunk)
                 if size > cfg.max_body_bytes:
-                    self._deadline.clear()
-                    raise TargetLimitExceeded(
+                    raise self._limit(
                         f"{method} {url}: the stream passed the size limit (--max-body {cfg.max_body_bytes} bytes) "
                         f"after {checker.events_seen} events; not judged")
                 checker.feed(chunk)
                 if checker.pending_bytes > cfg.max_event_bytes:
-                    self._deadline.clear()
-                    raise TargetLimitExceeded(
+                    raise self._limit(
                         f"{method} {url}: one SSE event passed the size limit (--max-event {cfg.max_event_bytes} "
                         f"bytes) at event {checker.events_seen}; not judged")
                 if checker.kept_count > MAX_KEPT_EVENTS:

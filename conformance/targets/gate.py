@@ -45,12 +45,13 @@ class RunGate:
         """The instant (monotonic) the run must stop by, for capping one request's deadline."""
         return self.deadline_at
 
-    def failure(self, message: str) -> None:
-        """A request failed at the transport level or timed out."""
+    def failure(self, message: str, *, limit: bool = False) -> None:
+        """A request failed at the transport level or timed out (``limit``: its answer went past a size limit)."""
         self.consecutive += 1
         if self.consecutive >= self.threshold and not self.tripped:
-            self.tripped = (f"target unresponsive: {self.consecutive} requests in a row failed or timed out "
-                            f"(last: {message})")
+            what = ("target unjudgeable: {n} answers in a row went past the suite's limits" if limit
+                    else "target unresponsive: {n} requests in a row failed or timed out")
+            self.tripped = what.format(n=self.consecutive) + f" (last: {message})"
 
     def success(self) -> None:
         """A request got a complete answer."""
