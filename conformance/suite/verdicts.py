@@ -74,12 +74,31 @@ def adjust_report(item: pytest.Item, report: pytest.TestReport, call: pytest.Cal
         report.outcome = "failed"
         report.longrepr = failure_text(must, report_hint) + (f"\n  (the scenario then skipped: {skipped})"
                                                              if skipped else "") + broke
+        if call.excinfo is not None and not call.excinfo.errisinstance(pytest.skip.Exception):
+            _as_failure(call)
         return
     if report.failed and not is_verdict(call.excinfo):
         # not a verdict on the target but an error: could not judge it, or a bug of the suite
         report.when = "setup"
         if _unjudged(call.excinfo):
             report.longrepr = f"could not judge: {call.excinfo.value}"  # one line, no traceback
+    elif report.failed:
+        _as_failure(call)
+
+
+def _as_failure(call: pytest.CallInfo) -> None:
+    """A verdict raised as a group of assertions (Hypothesis): shown to Allure as the failure it is, not 'broken'.
+
+    Allure calls any exception other than AssertionError/pytest.fail "broken"; its hook runs after this one
+    and reads ``call.excinfo``, so a failed verdict carries an AssertionError there.
+    """
+    exc = call.excinfo.value if call.excinfo is not None else None
+    if exc is None or isinstance(exc, (AssertionError, pytest.fail.Exception)):
+        return
+    try:
+        raise AssertionError(str(exc)[:2000])
+    except AssertionError as failure:
+        call.excinfo = pytest.ExceptionInfo.from_exception(failure)
 
 
 def is_verdict(excinfo: Any) -> bool:

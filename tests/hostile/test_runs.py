@@ -14,6 +14,7 @@ import json
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,17 @@ def test_a_full_run_with_default_settings_ends_fast_with_a_report(behaviour, tmp
     assert "target un" in json.dumps(summary["scenarios"])  # unresponsive / unjudgeable: the breaker's reason
     junit = next(tmp_path.glob("2*/junit.xml")).read_text()
     assert f'errors="{counts["error"]}"' in junit and 'failures="0"' in junit
+    _allure_agrees(tmp_path, counts)
+
+
+def _allure_agrees(report_dir: Path, counts: dict) -> None:
+    """Allure's statuses give the same counts: failed = failed, broken = error, skipped = skipped."""
+    results = list(report_dir.glob("2*/allure-results/*-result.json"))
+    if not results:  # allure-pytest not installed
+        return
+    statuses = Counter(json.loads(p.read_text())["status"] for p in results)
+    assert (statuses.get("failed", 0), statuses.get("broken", 0), statuses.get("skipped", 0)) == (
+        counts["failed"], counts["error"], counts["skipped"]), (statuses, counts)
 
 
 @pytest.mark.slow
@@ -97,3 +109,6 @@ def test_verdicts_on_a_server_that_answers_500_in_the_envelope(tmp_path):
     counts = summary["counts"]["scenarios"]
     assert counts["failed"] >= 1 and counts["error"] == 0, counts
     assert "request.valid.accepted" in summary["must_failed"]
+    junit = next(tmp_path.glob("2*/junit.xml")).read_text()
+    assert f'failures="{counts["failed"]}"' in junit and 'errors="0"' in junit
+    _allure_agrees(tmp_path, counts)
