@@ -83,6 +83,10 @@ def adjust_report(item: pytest.Item, report: pytest.TestReport, call: pytest.Cal
         if _unjudged(call.excinfo):
             report.longrepr = f"could not judge: {call.excinfo.value}"  # one line, no traceback
     elif report.failed:
+        group = getattr(call.excinfo.value, "exceptions", None) if call.excinfo is not None else None
+        if isinstance(group, (list, tuple)) and group:  # Hypothesis found several failures: one line each
+            lines = [f"  {str(e).strip().splitlines()[0][:LINE_WIDTH]}" for e in group if str(e).strip()]
+            report.longrepr = f"{len(group)} distinct failures:\n" + "\n".join(lines)
         _as_failure(call)
 
 
