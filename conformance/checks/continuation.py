@@ -72,7 +72,7 @@ def check_continuation_chain(profile: Profile, hops: Sequence[Mapping], *, whole
     if whole_text is not None:
         joined = "".join(hop_text(profile, hop) for hop in hops)
         if joined != whole_text:
-            cut = next((k for k, (a, b) in enumerate(zip(joined, whole_text)) if a != b),
+            cut = next((k for k, (a, b) in enumerate(zip(joined, whole_text, strict=False)) if a != b),
                        min(len(joined), len(whole_text)))
             out.append(violation("continuation.chain.text-adds-up",
                                  f"the hops' text joined differs from the whole answer at character {cut} "
