@@ -243,8 +243,12 @@ class SchemaSet:
 
     def validator(self, component: str, *, required: Iterable[str] | None = None,
                   override: Mapping[str, Any] | None = None) -> Any:
-        """The compiled validator itself (``.is_valid(instance)``), for hot loops that call it millions of times."""
-        return self._compile(component, _key(required), _okey(override))[0]
+        """The compiled validator (``.is_valid(instance)``), for hot loops that call it millions of times.
+
+        Guarded: an instance nested deeper than the validator can recurse is "not valid" (the caller's slow
+        path then reports it through :meth:`errors`) instead of an exception out of a hostile stream.
+        """
+        return _Guarded(self._compile(component, _key(required), _okey(override))[0])
 
     def list_validator(self, component: str, *, override: Mapping[str, Any] | None = None) -> Any:
         """A compiled validator for a *list* of instances of ``component``: one Rust call checks a whole batch
@@ -254,14 +258,17 @@ class SchemaSet:
         if compiled is None:
             _, root = self._compile(component, None, _okey(override))
             listed = {"components": root["components"], "type": "array", "items": {"$ref": root["$ref"]}}
-            compiled = self._cache[key] = jsonschema_rs.validator_for(listed, validate_formats=True,
-                                                                      ignore_unknown_formats=True)
+            compiled = self._cache[key] = _Guarded(jsonschema_rs.validator_for(listed, validate_formats=True,
+                                                                               ignore_unknown_formats=True))
         return compiled
 
     def is_valid(self, component: str, instance: Any, *, required: Iterable[str] | None = None,
                  override: Mapping[str, Any] | None = None) -> bool:
         compiled, _ = self._compile(component, _key(required), _okey(override))
-        return compiled.is_valid(instance)
+        try:
+            return compiled.is_valid(instance)
+        except ValueError:  # the validator's recursion limit: too deep to judge, so not valid
+            return False
 
     def errors(self, component: str, instance: Any, *, required: Iterable[str] | None = None,
                override: Mapping[str, Any] | None = None, base: str = "") -> list[SchemaError]:
@@ -272,10 +279,14 @@ class SchemaSet:
         property schemas (e.g. a start event's block, validated on its own).
         """
         compiled, root = self._compile(component, _key(required), _okey(override))
-        if compiled.is_valid(instance):
-            return []
+        try:
+            if compiled.is_valid(instance):
+                return []
+            found = list(compiled.iter_errors(instance))
+        except ValueError:  # jsonschema-rs: "Recursion limit reached"
+            return [SchemaError(base or "/", _TOO_DEEP)]
         out = []
-        for err in compiled.iter_errors(instance):
+        for err in found:
             pointer = base + "".join(f"/{part}" for part in err.instance_path)
             if _is_known_type_guard(root, err.schema_path):
                 unknown: str | None = "type"
@@ -292,14 +303,40 @@ class SchemaSet:
         (``additionalProperties``) and objects without declared properties stay open.
         """
         compiled, _ = self._compile(component, _key(required), _okey(override), closed=True)
+        try:
+            found = list(compiled.iter_errors(instance))
+        except ValueError:  # too deep: errors() has already said so
+            return []
         out = []
-        for err in compiled.iter_errors(instance):
+        for err in found:
             if err.kind.name != "unevaluatedProperties":
                 continue
             pointer = base + "".join(f"/{part}" for part in err.instance_path)
             names = ", ".join(repr(n) for n in err.kind.as_dict().get("unexpected", []))
             out.append(SchemaError(pointer or "/", f"undeclared field(s) {names}", "field"))
         return out
+
+
+_TOO_DEEP = "nests deeper than the schema validator can follow (its recursion limit); cannot be validated"
+
+
+class _Guarded:
+    """A compiled jsonschema-rs validator whose ``is_valid`` answers False where the Rust validator would
+    raise on its recursion limit (a hostile, absurdly nested instance), so no caller sees the exception."""
+
+    __slots__ = ("_compiled",)
+
+    def __init__(self, compiled: Any) -> None:
+        self._compiled = compiled
+
+    def is_valid(self, instance: Any) -> bool:
+        try:
+            return self._compiled.is_valid(instance)
+        except ValueError:
+            return False
+
+    def iter_errors(self, instance: Any) -> Any:
+        return self._compiled.iter_errors(instance)
 
 
 def _key(required: Iterable[str] | None) -> tuple[str, ...] | None:

@@ -32,12 +32,20 @@ __all__ = [
 _EVIDENCE_CHARS = 2000
 
 
+_TOO_DEEP_TO_SHOW = "<nested too deep to show>"
+
+
 def short(value: Any, limit: int = 300) -> str:
     """A compact JSON rendering for messages and evidence, cut at ``limit`` characters."""
     try:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    except RecursionError:  # a hostile, absurdly nested value: evidence must not crash the verdict
+        text = _TOO_DEEP_TO_SHOW
     except (TypeError, ValueError):
-        text = repr(value)
+        try:
+            text = repr(value)
+        except RecursionError:
+            text = _TOO_DEEP_TO_SHOW
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

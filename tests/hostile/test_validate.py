@@ -54,3 +54,31 @@ def test_invalid_utf8_in_a_captured_stream_is_a_rule_failure(tmp_path, capsys):
                      b'{"id": "caf\xe9", "status": "in_progress"}}\n\n')
     assert main(["validate", "--kind", "stream", str(path)]) == 1
     assert "stream.framing.utf8" in capsys.readouterr().out
+
+
+def _deep_stream(depth: int, *, declared: bool) -> bytes:
+    """A stream whose step.start and step.delta carry a value nested ``depth`` levels (within orjson's
+    parse limit, beyond what the Rust schema validator can recurse into)."""
+    nested = "[" * depth + "]" * depth
+    where = f'"text": {nested}' if declared else f'"text": "a", "x": {nested}'
+    frames = [
+        ("interaction.created", '{"event_type": "interaction.created", '
+                                '"interaction": {"id": "x", "status": "in_progress"}}'),
+        ("step.start", '{"event_type": "step.start", "index": 0, "step": {"type": "model_output", '
+                       f'"x": {nested}}}}}'),
+        ("step.delta", '{"event_type": "step.delta", "index": 0, "delta": {"type": "text", ' + where + "}}"),
+    ]
+    return "".join(f"event: {name}\ndata: {data}\n\n" for name, data in frames).encode()
+
+
+@pytest.mark.parametrize("depth", [300, 1000])
+@pytest.mark.parametrize("declared", [True, False], ids=["in-a-declared-field", "in-an-extra-field"])
+def test_an_event_nested_past_the_validators_limit_gets_verdicts_not_a_traceback(depth, declared, tmp_path,
+                                                                                 capsys):
+    path = tmp_path / "deep.sse"
+    path.write_bytes(_deep_stream(depth, declared=declared))
+    assert main(["validate", "--kind", "stream", str(path)]) == 1  # verdicts (no terminal event), not a crash
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err and "stream.terminal.exactly-one" in out
+    if declared:  # a text delta whose text is a deep list: judged, or said to be too deep to judge
+        assert "schema.event.valid" in out
