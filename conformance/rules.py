@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .errors import UnknownRuleError  # noqa: F401 - defined in conformance.errors, re-exported here
+from .profiles import REVISION_NAMES
 
 Level = Literal["MUST", "SHOULD"]
 Party = Literal["server", "client", "both"]
 
-ALL_REVISIONS = ("legacy", "2026-05-20")
+#: the revisions a rule applies to unless it says otherwise: every registered profile, oldest first
+ALL_REVISIONS = REVISION_NAMES
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,13 @@ from ._model import BlockSpec, DeltaSpec, Grammar, Profile, StatusMachine
 from .legacy import LEGACY
 from .rev_2026_05_20 import R2026_05_20
 
-#: every registered profile, by canonical name; the first is the default
-PROFILES: dict[str, Profile] = {p.name: p for p in (R2026_05_20, LEGACY)}
-DEFAULT_REVISION = R2026_05_20.name
+#: every registered profile, oldest first: the one place a revision is registered
+_OLDEST_FIRST: tuple[Profile, ...] = (LEGACY, R2026_05_20)
+#: every registered profile, by canonical name, newest first; the first is the default
+PROFILES: dict[str, Profile] = {p.name: p for p in reversed(_OLDEST_FIRST)}
+DEFAULT_REVISION = next(iter(PROFILES))
+#: every revision name, oldest first (the order the rule catalogue and docs/rules.md list them in)
+REVISION_NAMES: tuple[str, ...] = tuple(p.name for p in _OLDEST_FIRST)
 
 
 def schema_dir() -> Path:
@@ -48,6 +52,6 @@ def revision_names(spec: str) -> list[str]:
 
 __all__ = [
     "BlockSpec", "DeltaSpec", "Grammar", "Profile", "StatusMachine",
-    "PROFILES", "DEFAULT_REVISION", "UnknownRevisionError", "get_profile", "revision_names", "schema_dir",
+    "PROFILES", "DEFAULT_REVISION", "REVISION_NAMES", "UnknownRevisionError", "get_profile", "revision_names", "schema_dir",
     "LEGACY", "R2026_05_20", "MEDIA_TYPES", "TOOL_PAIRS", "camel",
 ]

@@ -11,16 +11,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..profiles import DEFAULT_REVISION, REVISION_NAMES
 from .hypothesis_profiles import NAMES as HYPOTHESIS_PROFILES
 
-REVISION_HELP = ("legacy | 2026-05-20 | all (comma list allowed; default: every revision the target serves — "
-                 "all for mock and replay; 2026-05-20 for live, which retired legacy on 2026-06-08, and for URLs)")
+REVISION_HELP = (f"{' | '.join(REVISION_NAMES)} | all (comma list allowed; default: every revision the target "
+                 f"serves — all for mock and replay; {DEFAULT_REVISION} for live, which retired legacy on "
+                 f"2026-06-08, and for URLs)")
 
 #: the revisions a target runs when --revision is not given: every revision it serves. The mock and the
 #: cassettes serve both; the live API serves only 2026-05-20 since legacy was removed on 2026-06-08
 #: (API-FACTS §9); a server at a URL is asked for the revision the API serves today (--revision all for both)
-DEFAULT_REVISIONS: dict[str, str] = {"mock": "all", "replay": "all", "live": "2026-05-20"}
-DEFAULT_REVISION = "2026-05-20"
+DEFAULT_REVISIONS: dict[str, str] = {"mock": "all", "replay": "all", "live": DEFAULT_REVISION}
 
 
 def default_revision(target: str | None) -> str:
