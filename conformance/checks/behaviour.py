@@ -16,7 +16,7 @@ import jsonschema
 
 from ..profiles import Profile
 from ..rules import Violation, violation
-from .payload import short
+from ._render import short
 
 __all__ = [
     "auth_key_required", "background_create_in_progress", "background_poll_reaches_terminal",

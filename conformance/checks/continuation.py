@@ -16,7 +16,8 @@ from typing import Any
 
 from ..profiles import Profile
 from ..rules import RULES, Violation, violation
-from .payload import paused_violations, short
+from ._render import short
+from .payload import paused_violations
 
 __all__ = ["check_continuation_chain", "hop_accepted", "hop_text"]
 

@@ -14,8 +14,9 @@ from typing import Any
 
 from ..rules import RULES, Violation, covers, rules_of, violation
 from ..schema import SchemaSet
+from ._render import short
 from .meaning import check_calls_declared, check_error_code, check_meaning
-from .payload import check_delete_body, check_error_body, check_interaction, short
+from .payload import check_delete_body, check_error_body, check_interaction
 from .request import ConversationState, check_get_params, check_request
 
 __all__ = ["Exchange", "check_exchange", "classify_path"]

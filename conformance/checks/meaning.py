@@ -23,7 +23,7 @@ import jsonschema
 
 from ..profiles import Profile
 from ..rules import Violation, covers, violation
-from .payload import short
+from ._render import short
 
 __all__ = ["check_call_ids", "check_calls_declared", "check_completion_matches", "check_completion_status", "check_error_code", "check_meaning",
            "check_usage_breakdown", "stream_ending_statuses"]

@@ -6,13 +6,13 @@ resources are judged strictly; anything partial is judged by ``required``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from ..rules import RULES, Violation, covers, violation
 from ..schema import SchemaSet
 from ..strictness import POLICY_RULES
+from ._render import short
 
 __all__ = [
     "schema_violations",
@@ -22,7 +22,6 @@ __all__ = [
     "check_delete_body",
     "check_error_body",
     "check_usage",
-    "short",
     "status_violations",
     "paused_violations",
     "produced_item_violations",
@@ -30,23 +29,6 @@ __all__ = [
 
 #: how much of an offending payload goes into evidence
 _EVIDENCE_CHARS = 2000
-
-
-_TOO_DEEP_TO_SHOW = "<nested too deep to show>"
-
-
-def short(value: Any, limit: int = 300) -> str:
-    """A compact JSON rendering for messages and evidence, cut at ``limit`` characters."""
-    try:
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
-    except RecursionError:  # a hostile, absurdly nested value: evidence must not crash the verdict
-        text = _TOO_DEEP_TO_SHOW
-    except (TypeError, ValueError):
-        try:
-            text = repr(value)
-        except RecursionError:
-            text = _TOO_DEEP_TO_SHOW
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def schema_violations(

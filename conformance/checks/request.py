@@ -14,7 +14,8 @@ from typing import Any
 
 from ..rules import RULES, Violation, violation
 from ..schema import SchemaSet
-from .payload import schema_violations, short
+from ._render import short
+from .payload import schema_violations
 
 __all__ = ["ConversationState", "check_request", "check_get_params", "check_headers", "applicable", "AGENT_PREFIXES",
            "needs_background", "is_continuation_hop"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ..rules import Violation, violation
-from .payload import short
+from ._render import short
 
 __all__ = ["check_resume"]
 

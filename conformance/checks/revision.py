@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..rules import Violation, violation
-from .payload import short
+from ._render import short
 
 __all__ = ["legacy_retired", "RETIRED_PHRASE"]
 
