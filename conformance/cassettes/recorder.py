@@ -6,7 +6,7 @@ The pytest plugin keeps a :class:`CassetteRecorder` when
 :class:`~.transport.CassetteTransport` over
 ``<cassette dir>/<revision>/<scenario>.yaml``.
 
-Record modes are vcrpy's:
+Record modes are vcrpy's (listed in ``conformance/_record_modes.py``):
 
 * ``none``: replay only; a request not in the cassette fails the scenario (``--target replay``);
 * ``once``: record a scenario that has no cassette yet; replay one that has;
@@ -31,12 +31,12 @@ from vcr.record_mode import RecordMode
 
 from .. import __version__
 from .._clock import utcnow
+from .._record_modes import MODES
 from .matching import MATCH_ON
 from .scrub import Scrubber, configured_patterns
 from .storage import FORMAT, SUFFIX, ScrubbingPersister, serializer
 from .transport import CassetteTransport
 
-MODES = ("none", "once", "new_episodes", "all")
 #: TargetConfig fields a replay must share with the recorded run (polling budgets decide how often it asks)
 TIMING_FIELDS = ("poll_budget_s", "stream_timeout_s")
 DEFAULT_DIR = "cassettes"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._record_modes import MODES as RECORD_MODES
 from ..profiles import DEFAULT_REVISION, REVISION_NAMES
 from .hypothesis_profiles import NAMES as HYPOTHESIS_PROFILES
 
@@ -111,7 +112,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("hypothesis-profile", "example counts of the property scenarios (default: live for the live target, "
            "else quick)", choices=HYPOTHESIS_PROFILES),
     Option("record", "record every exchange into cassettes (record mode)",
-           choices=("none", "once", "new_episodes", "all"), cli={"nargs": "?", "const": "once"}),
+           choices=RECORD_MODES, cli={"nargs": "?", "const": "once"}),
     Option("cassette-dir", "where cassettes are read and written (default cassettes/)"),
     Option("timeout", "seconds one whole answer may take: connect + headers + body (live: at least 60)",
            default=30.0, type=seconds),
