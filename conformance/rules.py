@@ -307,7 +307,7 @@ _CATALOGUE: tuple[Rule, ...] = (
        "[BC]; FACTS §1, §6.12"),
     _r("revision.legacy.retired", "MUST",
        "A server that has retired the legacy revision (the live API since 2026-06-08) answers a legacy request with 400 invalid_request saying it is no longer supported.",
-       "FACTS §9 (legacy removed from the live API)", fault=False, revisions=("legacy",)),
+       "FACTS §9 (legacy removed from the live API)", revisions=("legacy",)),
     # --- continuation: long answers paused and continued in hops (newer SDK typings) ---------------
     _r("continuation.paused.token", "MUST",
        "An interaction with status requires_continuation carries a non-empty continuation_token (resource and completion event).",

@@ -87,6 +87,11 @@ def _flag(request: Request, name: str) -> bool:
     raise invalid(f"Invalid value at '{name}' (TYPE_BOOL): {value!r}; expected true or false")
 
 
+#: the revision ``MockConfig.legacy="retired"`` refuses, and the live API's words for it (API-FACTS §9)
+RETIRABLE = "legacy"
+LEGACY_RETIRED_MESSAGE = "The legacy Interactions API schema is no longer supported."
+
+
 def _other(profile: Profile) -> Profile:
     return next(p for p in PROFILES.values() if p.name != profile.name)
 
@@ -119,6 +124,10 @@ class MockApp:
         if profile is None:
             known = ", ".join(p.header_value for p in PROFILES.values())
             raise invalid(f"Invalid value for header 'Api-Revision': {value!r}; supported revisions: {known}")
+        if profile.name == RETIRABLE and (self.config.legacy == "retired" or faults.on("revision.legacy.retired")):
+            if faults.on("revision.legacy.retired"):  # the fault: the header ignored, the steps shape served
+                return _other(profile)
+            raise invalid(LEGACY_RETIRED_MESSAGE)
         return _other(profile) if faults.on("revision.header.honoured") else profile
 
     def _auth(self, request: Request, faults: ActiveFaults) -> None:

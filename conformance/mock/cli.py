@@ -15,7 +15,7 @@ import sys
 
 from ..errors import UsageError
 from ..profiles import PROFILES, UnknownRevisionError, get_profile
-from .config import MockConfig
+from .config import LEGACY_MODES, MockConfig
 from .errors import ERROR_CODE_STYLES
 from .faults import FAULTS, UnknownFaultError, validate_fault_ids
 from .limits import Limits
@@ -100,6 +100,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--error-code", choices=list(ERROR_CODE_STYLES), default="string",
                         help="error envelope: 'string' (the live API's {\"code\": \"invalid_request\", ...}, default) "
                              "or 'integer' (the Google envelope {\"code\": 400, \"status\": \"INVALID_ARGUMENT\"})")
+    parser.add_argument("--legacy", choices=list(LEGACY_MODES), default="served",
+                        help="'served' (default: the mock also stands in for old servers) or 'retired': a legacy "
+                             "request (Api-Revision: 2026-05-07) gets the live API's 400 \"no longer supported\"")
     parser.add_argument("--list-faults", action="store_true", help="print every fault and exit")
     parser.add_argument("--store", metavar="PATH", default=None,
                         help="keep interactions in this SQLite file (shared by --workers, kept across restarts); "
@@ -135,10 +138,14 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
                   robustness=frozenset(getattr(args, "robustness", None) or ()),
                   limits=Limits(**dict(getattr(args, "limit", None) or ())),
                   store_path=getattr(args, "store", None),
-                  error_code=getattr(args, "error_code", None) or "string")
+                  error_code=getattr(args, "error_code", None) or "string",
+                  legacy=getattr(args, "legacy", None) or "served")
     if args.revision:
         kwargs["default_revision"] = args.revision
-    return MockConfig(**kwargs)
+    try:
+        return MockConfig(**kwargs)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -172,7 +179,8 @@ def run(args: argparse.Namespace) -> int:
         if args.port == 0:
             raise UsageError("--workers N needs a fixed --port (with --port 0 each worker would pick its own)")
     print(f"iconf mock: serving on http://{args.host}:{port}{config.base_path} "
-          f"(default revision {config.default_revision}, {config.error_code} error codes, "
+          f"(default revision {config.default_revision}, legacy {'retired' if config.legacy_retired else 'served'}, "
+          f"{config.error_code} error codes, "
           f"faults: {', '.join(sorted(config.faults)) or 'none'}"
           + (f", robustness: {', '.join(sorted(config.robustness))}" if config.robustness else "")
           + f", store: {config.store_path or 'memory'}" + (f", workers: {workers}" if workers > 1 else "") + ")",

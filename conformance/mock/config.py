@@ -14,6 +14,9 @@ from ..profiles import DEFAULT_REVISION, get_profile
 from .errors import ERROR_CODE_STYLES
 from .limits import DEFAULT_LIMITS, Limits
 
+#: what the mock does with a legacy request: serve it (old servers, the default) or refuse it as the live API does
+LEGACY_MODES = ("served", "retired")
+
 
 @dataclass(frozen=True)
 class MockConfig:
@@ -37,6 +40,9 @@ class MockConfig:
     store_path: str | None = None
     #: error envelope style: "string" (the live API's {"code": "invalid_request", ...}) or "integer" (Google's)
     error_code: str = "string"
+    #: "served" (the default: the mock also stands in for old servers) or "retired": a legacy request
+    #: (Api-Revision: 2026-05-07) gets the live API's 400 "no longer supported" (API-FACTS §9)
+    legacy: str = "served"
 
     def __post_init__(self) -> None:
         from .faults import validate_fault_ids
@@ -52,7 +58,17 @@ class MockConfig:
         object.__setattr__(self, "base_path", base.rstrip("/"))
         if self.error_code not in ERROR_CODE_STYLES:
             raise ValueError(f"error_code must be one of {', '.join(ERROR_CODE_STYLES)}, got {self.error_code!r}")
+        if self.legacy not in LEGACY_MODES:
+            raise ValueError(f"legacy must be one of {', '.join(LEGACY_MODES)}, got {self.legacy!r}")
+        if self.legacy == "retired" and get_profile(self.default_revision).name == "legacy":
+            raise ValueError("default_revision legacy (--revision legacy) cannot go with legacy retired (--legacy retired): "
+                             "a retired revision is never the default")
         if self.latency_ms < 0:
             raise ValueError("latency_ms must be >= 0")
         if self.background_delay_s < 0:
             raise ValueError("background_delay_s must be >= 0")
+
+    @property
+    def legacy_retired(self) -> bool:
+        """Whether a legacy request is refused: ``legacy="retired"``, or the fault that breaks that answer."""
+        return self.legacy == "retired" or "revision.legacy.retired" in self.faults

@@ -186,6 +186,9 @@ _REGISTRY: tuple[Fault, ...] = (
        "usage.total_cached_tokens is one more than total_input_tokens (cached tokens are a part of the input)"),
     _f("revision.header.honoured", "all",
        "an Api-Revision header selects the other revision's shape (no header: the server default)"),
+    _f("revision.legacy.retired", "all",
+       "legacy is retired (the fault implies --legacy retired), yet a legacy request (Api-Revision: 2026-05-07) is "
+       "answered 200 in the 2026-05-20 shape, the header ignored, instead of the documented 400"),
 )
 
 FAULTS: dict[str, Fault] = {f.rule_id: f for f in _REGISTRY}

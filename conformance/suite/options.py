@@ -106,6 +106,8 @@ OPTIONS: tuple[Option, ...] = (
            "store, functions, structured, tools, multimodal, resume", action="append", metavar="[+|-]NAME"),
     Option("mock-fault", "(mock target) make the mock break this rule, to see the suite catch it",
            action="append", metavar="RULE-ID"),
+    Option("mock-legacy", "(mock target) 'served' (default) or 'retired': the mock refuses legacy requests with "
+           "the live API's 400 and is judged without the legacy capability", choices=("served", "retired")),
     Option("schema", "OpenAPI document to validate against (e.g. the official one)"),
     Option("strict", "strictness option KEY=VALUE (see `iconf validate --help`)", action="append",
            metavar="KEY=VALUE"),

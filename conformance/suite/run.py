@@ -141,7 +141,7 @@ class IconfRun:
             else:
                 cm = open_target(self.target_spec, api_key=o["api_key"], base_url=o["base_url"],
                                  model=o["model"], api_version=o["api_version"], max_requests=o["max_requests"],
-                                 capabilities=o["capability"], mock_faults=o["mock_fault"],
+                                 capabilities=o["capability"], mock_faults=o["mock_fault"], mock_legacy=o["mock_legacy"],
                                  timeout_s=o["timeout"], stream_timeout_s=o["stream_timeout"],
                                  max_body_bytes=o["max_body"], max_event_bytes=o["max_event"])
             self.target = self._stack.enter_context(cm)

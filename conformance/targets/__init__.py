@@ -86,7 +86,7 @@ def live_key(explicit: str | None) -> str | None:
 @contextlib.contextmanager
 def open_target(spec: str, *, api_key: str | None = None, base_url: str | None = None, model: str | None = None,
                 api_version: str = "v1beta", max_requests: int | None = None, capabilities: list[str] | None = None,
-                mock_faults: list[str] | None = None, mock_revision: str | None = None,
+                mock_faults: list[str] | None = None, mock_revision: str | None = None, mock_legacy: str | None = None,
                 timeout_s: float = 30.0, stream_timeout_s: float = 60.0, max_body_bytes: int = DEFAULT_MAX_BODY,
                 max_event_bytes: int = DEFAULT_MAX_EVENT) -> Iterator[TargetConfig]:
     """Make the target reachable for the duration of the block and describe it."""
@@ -100,15 +100,20 @@ def open_target(spec: str, *, api_key: str | None = None, base_url: str | None =
         kwargs = {"api_key": key, "faults": frozenset(mock_faults or ()), "background_delay_s": 0.3}
         if mock_revision:
             kwargs["default_revision"] = mock_revision
+        if mock_legacy:
+            kwargs["legacy"] = mock_legacy
         try:
             config = MockConfig(**kwargs)
         except ValueError as exc:
             raise TargetSpecError(str(exc)) from None
+        # a mock that retires legacy (or breaks that answer: the revision.legacy.retired fault) is judged as the
+        # live API is: without the legacy capability, so the retired-legacy scenario runs against it
+        caps = MOCK_CAPABILITIES - {"legacy"} if config.legacy_retired else MOCK_CAPABILITIES
         with MockServer(config) as server:
             yield TargetConfig(
                 name="mock", kind="mock", base_url=server.base_url, api_key=key, api_version=api_version,
                 model=model or "gemini-3-flash-preview", max_requests=max_requests, timeout_s=timeout_s,
-                capabilities=apply_capability_overrides(MOCK_CAPABILITIES, capabilities), poll_budget_s=8.0,
+                capabilities=apply_capability_overrides(caps, capabilities), poll_budget_s=8.0,
                 **limits,
             )
         return

@@ -519,6 +519,13 @@ def _(c, rev, g):
     assert asked.items_field not in body
 
 
+@fault("revision.legacy.retired")
+def _(c, rev, g):
+    # legacy counts as retired, yet a legacy request is served (as 2026-05-20, the header ignored), never the 400
+    answer = c.post("/v1beta/interactions", json={"model": MODEL, "input": "x"})
+    assert answer.status_code == 200 and "steps" in answer.json() and "outputs" not in answer.json()
+
+
 # --- continuation ----------------------------------------------------------------------------------
 
 def _paused(c):
