@@ -34,7 +34,7 @@ from vcr.record_mode import RecordMode
 from vcr.request import Request as VcrRequest
 
 from ..errors import TargetError
-from .matching import VolatileBook, request_key
+from .matching import MATCH_ON, VolatileBook, request_key
 from .scrub import Scrubber
 from .storage import chunk_to_yaml, header, is_stream, response_bytes, response_chunks
 
@@ -69,7 +69,7 @@ class CassetteTransport(httpx.BaseTransport):
 
     @property
     def path(self) -> str:
-        return str(self.cassette._path)
+        return str(self.cassette.path)
 
     def _prepare_loaded(self) -> None:
         """Give every stored request its normalised view, learning volatile values in recorded order."""
@@ -107,6 +107,9 @@ class CassetteTransport(httpx.BaseTransport):
         cassette = self.cassette
         if not cassette.dirty:
             return
+        # vcrpy has no public way to replace a cassette's metadata (get_metadata only sets a missing key, and a
+        # re-recording must rewrite when and how it was recorded) nor to save one outside its context manager,
+        # which this transport, living as long as an httpx client, cannot use
         if self._metadata is not None:
             cassette._metadata = self._metadata()
         cassette._save()
@@ -114,12 +117,15 @@ class CassetteTransport(httpx.BaseTransport):
     # -- replay ---------------------------------------------------------------------------------
 
     def _repeat(self, stored: VcrRequest) -> dict | None:
-        """A polling GET asked once more than recorded: the last recorded answer again (GETs only)."""
+        """A polling GET asked once more than recorded: the last recorded answer again (GETs only).
+
+        Matched with :data:`.matching.MATCH_ON`, the matchers every cassette is loaded with.
+        """
         if stored.method.upper() != "GET":
             return None
         last = None
         for index, (request, response) in enumerate(self.cassette.data):
-            if self.cassette.play_counts[index] and requests_match(stored, request, self.cassette._match_on):
+            if self.cassette.play_counts[index] and requests_match(stored, request, MATCH_ON):
                 last = response
         return last
 
