@@ -122,7 +122,8 @@ class MockApp:
             return get_profile(self.config.default_revision)
         profile = next((p for p in PROFILES.values() if p.header_value == value.strip()), None)
         if profile is None:
-            known = ", ".join(p.header_value for p in PROFILES.values())
+            known = ", ".join(p.header_value for p in PROFILES.values()
+                              if not (p.name == RETIRABLE and self.config.legacy == "retired"))
             raise invalid(f"Invalid value for header 'Api-Revision': {value!r}; supported revisions: {known}")
         if profile.name == RETIRABLE and (self.config.legacy == "retired" or faults.on("revision.legacy.retired")):
             if faults.on("revision.legacy.retired"):  # the fault: the header ignored, the steps shape served

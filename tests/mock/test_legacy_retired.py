@@ -57,6 +57,14 @@ def test_retired_legacy_still_checks_the_key_first(make_client):
     assert answer.status_code == 401
 
 
+def test_an_unknown_revision_lists_only_the_served_ones(make_client):
+    answer = make_client(legacy="retired").post("/v1beta/interactions", json={"model": MODEL, "input": "x"},
+                                                headers={"Api-Revision": "2027-01-01"})
+    message = answer.json()["error"]["message"]
+    assert answer.status_code == 400 and "Api-Revision" in message
+    assert "2026-05-20" in message and "2026-05-07" not in message
+
+
 def test_bad_legacy_settings_are_refused():
     with pytest.raises(ValueError, match="legacy must be one of served, retired"):
         MockConfig(legacy="gone")
