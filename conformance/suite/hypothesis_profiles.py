@@ -5,6 +5,11 @@ chooses one; the live target defaults to ``live`` (few examples, each costs
 requests), every other target to ``quick``. Every profile is derandomised,
 keeps no example database and has no deadline, so a run is repeatable and a
 slow target is not a flaky one.
+
+Each profile also sets the default time budget of one property scenario
+(``--property-budget``, see ``conformance.suite.property_budget``): the
+seconds it may go on after its first failure, a bound on shrinking against a
+target that fails every example.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ from __future__ import annotations
 #: profile name -> examples per property scenario
 EXAMPLES: dict[str, int] = {"quick": 15, "thorough": 150, "live": 3}
 NAMES: tuple[str, ...] = tuple(EXAMPLES)
+#: profile name -> default seconds a property scenario goes on after its first failure (live: slow answers)
+BUDGET_S: dict[str, float] = {"quick": 10.0, "thorough": 120.0, "live": 300.0}
 
 
 def default_profile(target_spec: str) -> str:

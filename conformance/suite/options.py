@@ -113,6 +113,9 @@ OPTIONS: tuple[Option, ...] = (
            metavar="KEY=VALUE"),
     Option("hypothesis-profile", "example counts of the property scenarios (default: live for the live target, "
            "else quick)", choices=HYPOTHESIS_PROFILES),
+    Option("property-budget", "seconds a property scenario goes on (shrinking) after its first failure; then it "
+           "stops and reports the violations it found (default: the Hypothesis profile's, quick 10, "
+           "thorough 120, live 300)", type=seconds),
     Option("record", "record every exchange into cassettes (record mode)",
            choices=RECORD_MODES, cli={"nargs": "?", "const": "once"}),
     Option("cassette-dir", "where cassettes are read and written (default cassettes/)"),

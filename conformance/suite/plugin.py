@@ -101,7 +101,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_RECORDER] = recorder
     from . import hypothesis_profiles
 
-    hypothesis_profiles.load(options["hypothesis_profile"] or hypothesis_profiles.default_profile(spec))
+    profile = options["hypothesis_profile"] or hypothesis_profiles.default_profile(spec)
+    hypothesis_profiles.load(profile)
+    if options.get("property_budget") is None:
+        options["property_budget"] = hypothesis_profiles.BUDGET_S[profile]
     _add_scenarios(config)
 
 

@@ -112,3 +112,21 @@ def test_verdicts_on_a_server_that_answers_500_in_the_envelope(tmp_path):
     junit = next(tmp_path.glob("2*/junit.xml")).read_text()
     assert f'failures="{counts["failed"]}"' in junit and 'errors="0"' in junit
     _allure_agrees(tmp_path, counts)
+
+
+@pytest.mark.slow
+def test_a_property_scenario_against_a_failing_server_stops_at_its_budget(tmp_path):
+    """Every answer breaks a MUST rule, so Hypothesis shrinks every example it can: with the default budget
+    (tests/suite/test_property_budget.py shows it cutting shrinking short) the scenario ends soon after its
+    first failure and reports the violations it found, as a verdict."""
+    from conformance.suite.hypothesis_profiles import BUDGET_S
+
+    budget = BUDGET_S["quick"]
+    with HostileServer("invalid-utf8") as server:
+        code, output, elapsed, rss = _run(server.base_url, tmp_path, "-k",
+                                          "test_generated_valid_requests_answered_with_conforming_interactions",
+                                          timeout=240)
+    summary = _check(code, output, rss, tmp_path)
+    assert elapsed < 3 * budget + 30, f"{elapsed:.0f}s"  # generous: start-up, first failure, Hypothesis winding down
+    assert summary["counts"]["scenarios"]["failed"] == 1, summary["counts"]
+    assert "schema.response.json" in output

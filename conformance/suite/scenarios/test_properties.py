@@ -19,6 +19,12 @@ is still a fact, so :meth:`ExampleLog.run` keeps the violations and the
 transcript of the last failing example and reports them as found (with an
 extra finding saying the target did not repeat itself) instead of losing
 them to an error.
+
+Each property has a time budget once it has found a failure
+(``--property-budget``, see ``conformance.suite.property_budget``). Against a
+target that fails every example Hypothesis would shrink for minutes; once the
+budget is spent the body sends nothing and passes, Hypothesis stops, and the
+smallest failing example found so far is reported through the same path.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from hypothesis import given
 from hypothesis.errors import Flaky
 
 from conformance.checks.behaviour import valid_request_accepted
+from conformance.suite.property_budget import PropertyBudget
 from conformance.suite.strategies import (
     INVALID_KINDS,
     BadRequest,
@@ -61,6 +68,7 @@ class ExampleLog:
 
     def __init__(self, judge, client, iconf_run) -> None:
         self.judge, self.client, self.iconf_run = judge, client, iconf_run
+        self.budget = PropertyBudget(iconf_run.options["property_budget"])
         self.kept = list(judge.violations)
         #: the last failing example's violations and transcript (what a flaky replay would lose)
         self.found: tuple[list, list[str]] | None = None
@@ -72,6 +80,9 @@ class ExampleLog:
         if self.unjudged is None:
             self.unjudged = exc
 
+    def skip_example(self) -> bool:
+        """True when this example is not sent: the target stopped answering, or the scenario's budget is spent."""
+        return self.unjudged is not None or not self.budget.allows()
 
     @contextlib.contextmanager
     def example(self) -> Iterator[None]:
@@ -81,6 +92,7 @@ class ExampleLog:
         new = self.judge.violations[len(self.kept):]
         must = [v for v in new if v.level == "MUST"]
         if must:
+            self.budget.start()
             self.found = (list(self.judge.violations), list(self.client.transcript))
             raise AssertionError("; ".join(str(v) for v in must))
         seen = {(v.rule_id, v.message, v.location) for v in self.kept}
@@ -99,11 +111,16 @@ class ExampleLog:
             violations, transcript = self.found
             self.judge.violations[:] = violations
             self.client.transcript[:] = transcript
-            finding = {"source": "hypothesis", "check": "not-reproduced", "rule_id": None,
-                       "message": "a failing example passed when Hypothesis replayed it (the target is not "
-                                  "deterministic); the violations it showed are reported as found",
-                       "evidence": {"revision": self.client.profile.name, "hypothesis": str(exc).splitlines()[0]}}
-            self.iconf_run.extra_findings.append(finding)
+            if not self.budget.spent:  # (a spent budget replays as a pass too: its own finding says so below)
+                finding = {"source": "hypothesis", "check": "not-reproduced", "rule_id": None,
+                           "message": "a failing example passed when Hypothesis replayed it (the target is not "
+                                      "deterministic); the violations it showed are reported as found",
+                           "evidence": {"revision": self.client.profile.name,
+                                        "hypothesis": str(exc).splitlines()[0]}}
+                self.iconf_run.extra_findings.append(finding)
+        if self.budget.spent:
+            what = "shrinking a failing example" if self.found is not None else "generating examples"
+            self.iconf_run.extra_findings.append(self.budget.finding("hypothesis", self.client.profile.name, what))
         if self.unjudged is not None:
             raise self.unjudged  # not a verdict: the scenario errors with the reason (could not judge)
 
@@ -148,8 +165,8 @@ def test_generated_valid_requests_answered_with_conforming_interactions(client, 
     @run_settings(client.config.max_requests, "valid")
     @given(request=valid_create_requests(client.schemas, client.config.model))
     def generated(request: dict) -> None:
-        if log.unjudged is not None:
-            return  # the target already failed to answer: the examples left are not sent
+        if log.skip_example():
+            return  # the target already failed to answer, or the budget is spent: the examples left are not sent
         request = _within_capabilities(client, request)
         with log.example():
             what = "a generated valid create request"
@@ -172,8 +189,8 @@ def test_generated_valid_requests_stream_conforming_events(client, judge, revisi
     @run_settings(client.config.max_requests, "valid-stream")
     @given(request=valid_create_requests(client.schemas, client.config.model))
     def generated(request: dict) -> None:
-        if log.unjudged is not None:
-            return  # the target already failed to answer: the examples left are not sent
+        if log.skip_example():
+            return  # the target already failed to answer, or the budget is spent: the examples left are not sent
         request = _within_capabilities(client, request)
         with log.example():
             what = "a generated valid streamed create request"
@@ -217,8 +234,8 @@ def test_generated_invalid_requests_rejected_with_4xx(client, judge, revision, i
     @run_settings(client.config.max_requests, f"invalid-{kind}")
     @given(bad=strategy)
     def generated(bad: BadRequest) -> None:
-        if log.unjudged is not None:
-            return  # the target already failed to answer: the examples left are not sent
+        if log.skip_example():
+            return  # the target already failed to answer, or the budget is spent: the examples left are not sent
         with log.example():
             try:
                 if bad.query is not None:

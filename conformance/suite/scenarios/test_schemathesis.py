@@ -18,6 +18,7 @@ from hypothesis.errors import Flaky
 from schemathesis import GenerationMode
 
 from conformance.rules import violation
+from conformance.suite.property_budget import PropertyBudget
 from conformance.suite.schemathesis_support import OPERATIONS, SchemathesisRun, load_schema, operation
 from conformance.suite.strategies import run_settings
 
@@ -52,6 +53,7 @@ def test_schemathesis_operation(client, judge, revision, iconf_run, schemas, nam
     if name == "delete":
         judge.covers("schema.delete.empty-object")
     run = SchemathesisRun(client, schemas)
+    budget = PropertyBudget(iconf_run.options["property_budget"])  # one for all passes, from the first finding
     fixed = {"api_version": client.config.api_version}
     passes = [(mode, fixed) for mode in MODES[name]]
     real = _real_interaction(client, judge, name)
@@ -66,7 +68,10 @@ def test_schemathesis_operation(client, judge, revision, iconf_run, schemas, nam
         @run_settings(client.config.max_requests, seed_name)
         @given(case=strategy)
         def generated(case) -> None:
-            run.run_case(name, case)
+            if budget.allows():  # spent: the cases left are not sent
+                run.run_case(name, case)
+            if run.findings:  # the budget counts from the first finding (a passing target never starts it)
+                budget.start()
 
         try:
             generated()
@@ -78,6 +83,8 @@ def test_schemathesis_operation(client, judge, revision, iconf_run, schemas, nam
                 "message": f"a failing {name} case passed when replayed (the target is not deterministic); "
                            "its findings are reported as found", "evidence": {"revision": client.profile.name}})
 
+    if budget.spent:
+        iconf_run.extra_findings.append(budget.finding("schemathesis", client.profile.name, f"{name} cases"))
     for finding in run.findings.values():
         iconf_run.extra_findings.append(finding.to_extra())
         if finding.violations:
