@@ -129,4 +129,4 @@ def test_a_property_scenario_against_a_failing_server_stops_at_its_budget(tmp_pa
     summary = _check(code, output, rss, tmp_path)
     assert elapsed < 3 * budget + 30, f"{elapsed:.0f}s"  # generous: start-up, first failure, Hypothesis winding down
     assert summary["counts"]["scenarios"]["failed"] == 1, summary["counts"]
-    assert "schema.response.json" in output
+    assert "FAILED schema.interaction.valid" in output  # the MUST failure, named (the body is not JSON)
