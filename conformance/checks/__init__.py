@@ -5,7 +5,7 @@ proxy and the CLI feed these.
 """
 
 from .assembly import canonical, first_difference
-from .body import MAX_JSON_DEPTH, check_json_answer, json_depth_exceeds
+from .body import MAX_JSON_DEPTH, TOO_DEEP, check_json_answer, decode_json, json_depth_exceeds
 from .continuation import check_continuation_chain, hop_accepted, hop_text
 from .document import KINDS, detect_kind, validate_document
 from .exchange import Exchange, check_exchange, classify_path
@@ -22,7 +22,7 @@ from .revision import legacy_retired
 from .stream import StreamChecker, StreamResult, check_stream_bytes, compare_with_resource
 
 __all__ = [
-    "MAX_JSON_DEPTH", "check_json_answer", "json_depth_exceeds",
+    "MAX_JSON_DEPTH", "TOO_DEEP", "check_json_answer", "decode_json", "json_depth_exceeds",
     "KINDS", "detect_kind", "validate_document",
     "Exchange", "check_exchange", "classify_path",
     "LifecycleTracker",

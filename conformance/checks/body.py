@@ -8,7 +8,10 @@ an empty body some later check trips over.
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+import orjson
 
 from ..rules import Violation, covers, violation
 
@@ -31,6 +34,38 @@ def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
             return True
         stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
     return False
+
+
+#: ``decode_json``'s problem for a value nested past ``MAX_JSON_DEPTH``: it cannot be judged at all
+TOO_DEEP = "too-deep"
+
+
+def decode_json(data: bytes) -> tuple[Any, str | None]:
+    """``(value, None)``, or ``(None, problem)``: the one JSON decoder for bodies and documents.
+
+    orjson first (fast, strict UTF-8, a nesting limit instead of a RecursionError); the standard
+    library for what orjson refuses but JSON allows (integers past 64 bits). ``problem`` is
+    :data:`TOO_DEEP` (deeper than the checks can follow) or a phrase: ``not UTF-8 (…)``, ``not JSON (…)``.
+    """
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        message = str(exc)
+    else:
+        return (None, TOO_DEEP) if json_depth_exceeds(value) else (value, None)
+    if "depth" in message or "recursion" in message:
+        return None, TOO_DEEP
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 (invalid byte at offset {exc.start})"
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        return None, TOO_DEEP
+    except ValueError:
+        return None, f"not JSON ({message})"
+    return (None, TOO_DEEP) if json_depth_exceeds(value) else (value, None)
 
 
 def is_json_media_type(content_type: str) -> bool:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-import orjson
-
 from ..errors import DocumentError  # noqa: F401 - defined in conformance.errors, re-exported here
 from ..rules import Violation, violation
 from ..schema import SchemaSet
-from .body import MAX_JSON_DEPTH, json_depth_exceeds
+from .body import MAX_JSON_DEPTH, TOO_DEEP, decode_json
 from .lifecycle import LifecycleTracker
 from .payload import check_error_body, check_interaction
 from .request import check_request
@@ -22,34 +19,12 @@ KINDS = ("request", "interaction", "stream", "error")
 
 
 def load_json(data: bytes) -> Any:
-    """Parse a document as JSON, or raise DocumentError with one clear line (never RecursionError).
-
-    orjson first (strict UTF-8, a nesting limit instead of a recursion error);
-    the standard library for what orjson refuses but JSON allows (integers
-    past 64 bits), with its recursion error turned into the same message.
-    """
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        message = str(exc)
-    else:
-        if json_depth_exceeds(value):
-            raise DocumentError(f"nests deeper than {MAX_JSON_DEPTH} levels (the suite's limit); cannot be judged")
-        return value
-    if "depth" in message or "recursion" in message:
+    """Parse a document as JSON (:func:`decode_json`), or raise DocumentError with one clear line."""
+    value, problem = decode_json(data)
+    if problem == TOO_DEEP:
         raise DocumentError(f"nests deeper than {MAX_JSON_DEPTH} levels (the suite's limit); cannot be judged")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DocumentError(f"not UTF-8 (invalid byte at offset {exc.start}); JSON documents are UTF-8") from None
-    try:
-        value = json.loads(data)
-    except RecursionError:
-        raise DocumentError("nests too deep to parse; cannot be judged") from None
-    except ValueError:
-        raise DocumentError(f"not JSON ({message})") from None
-    if json_depth_exceeds(value):
-        raise DocumentError(f"nests deeper than {MAX_JSON_DEPTH} levels (the suite's limit); cannot be judged")
+    if problem is not None:
+        raise DocumentError(f"{problem}; JSON documents are UTF-8" if problem.startswith("not UTF-8") else problem)
     return value
 
 

@@ -26,9 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import orjson
 
-from ..checks import MAX_JSON_DEPTH, StreamChecker, StreamResult, json_depth_exceeds
+from ..checks import MAX_JSON_DEPTH, TOO_DEEP, StreamChecker, StreamResult, decode_json
 from ..errors import (  # noqa: F401 - defined in conformance.errors, re-exported here
     BudgetExhausted,
     TargetError,
@@ -399,40 +398,16 @@ class TargetClient:
 
 
 def parse_json_body(data: bytes, where: str = "the answer") -> tuple[Any, str | None]:
-    """(value, problem): the body parsed as JSON, or None and why not.
-
-    orjson first (fast, strict UTF-8, a nesting limit instead of a
-    RecursionError); the standard library for what orjson refuses but JSON
-    allows (integers past 64 bits). A body nested deeper than the checks can
-    follow (``MAX_JSON_DEPTH``) cannot be judged at all: :class:`TargetLimitExceeded`.
-    """
+    """(value, problem): the body parsed as JSON (:func:`~conformance.checks.decode_json`), or None and why
+    not. A body nested deeper than the checks can follow (``MAX_JSON_DEPTH``) cannot be judged at all:
+    :class:`TargetLimitExceeded`."""
     if not data:
         return None, None
-    too_deep = TargetLimitExceeded(f"{where}: the answer nests deeper than {MAX_JSON_DEPTH} levels "
-                                   "(the suite's limit); not judged")
-    try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        message = str(exc)
-    else:
-        if json_depth_exceeds(value):
-            raise too_deep
-        return value, None
-    if "depth" in message or "recursion" in message:
-        raise too_deep
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return None, f"the body is not UTF-8 (invalid byte at offset {exc.start})"
-    try:
-        value = json.loads(data)
-    except RecursionError:
-        raise too_deep from None
-    except ValueError:
-        return None, f"the body is not JSON ({message})"
-    if json_depth_exceeds(value):
-        raise too_deep
-    return value, None
+    value, problem = decode_json(data)
+    if problem == TOO_DEEP:
+        raise TargetLimitExceeded(f"{where}: the answer nests deeper than {MAX_JSON_DEPTH} levels "
+                                  "(the suite's limit); not judged")
+    return value, (None if problem is None else f"the body is {problem}")
 
 
 def _q(value: Any) -> str:
