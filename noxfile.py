@@ -69,8 +69,10 @@ def tests(session: nox.Session) -> None:
     # spread over every core (pytest-xdist); `nox -s tests -- -n 0` runs serially. Bytecode is written even
     # where PYTHONDONTWRITEBYTECODE is set: every `iconf run` subprocess the tests start otherwise redoes
     # pytest's assertion rewriting of ~300 plugin modules (~2 CPU-seconds each time).
+    # Two workers per core: most of the wall time is waiting (SDK installs from the registries, servers that
+    # hang or drip on purpose, subprocess start-up), not CPU; on 2 cores -n 4 took 9 min where -n 2 took 14.
     workers = [] if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in session.posargs) else [
-        "-n", "auto", "--dist", "loadgroup"]  # tests sharing a module fixture stay together (tests/conftest.py)
+        "-n", str(min(8, 2 * (os.cpu_count() or 1))), "--dist", "loadgroup"]  # module fixtures stay together
     # -rs: every skip reason (identical ones folded); --durations: the slowest tests, so a slow run is explained
     session.run("pytest", "-q", "-p", "no:randomly", "-rs", "--durations=15", *workers, *session.posargs,
                 env={"PYTHONDONTWRITEBYTECODE": ""})

@@ -19,7 +19,7 @@ def schemas_for():
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under xdist (`nox -s tests` runs `-n auto --dist loadgroup`), the tests sharing a module-scoped fixture
+    """Under xdist (`nox -s tests` runs `-n <2 per core> --dist loadgroup`), the tests sharing a module-scoped fixture
     (one expensive suite run, a recorded cassette set, an installed SDK) go to one worker, so that fixture is
     built once, not once per worker; everything else is spread test by test."""
     for item in items:

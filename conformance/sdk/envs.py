@@ -6,10 +6,14 @@ spec (``google-genai==1.75.0`` -> ``py/google-genai-1.75.0``). An
 environment is installed once and reused: a marker file written after a
 successful install says it is complete. A failed install (offline, no such
 version) raises :class:`SdkInstallError` with the installer's last lines.
+Installs of one environment are serialised with a lock file beside it, so
+parallel test workers or runs sharing the cache never build it on top of
+each other (one waits, then finds it installed).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -101,8 +105,34 @@ def _run(cmd: list[str], *, cwd: Path | None = None, timeout: float = INSTALL_TI
     return done.stdout
 
 
+@contextlib.contextmanager
+def _env_lock(env_dir: Path):
+    """Hold ``<env_dir>.lock`` exclusively (POSIX ``flock``; elsewhere no lock) while one process checks
+    and installs the environment: the lock is released by the OS if the holder dies."""
+    env_dir.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(env_dir.parent / f"{env_dir.name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _python_env(spec: str, package: str, root: Path, python: str) -> SdkEnv:
     venv = root / "py" / _dir_name(spec)
+    with _env_lock(venv):
+        _install_python_env(spec, venv, python)
+    version = _run([str(_venv_python(venv)), "-c", "import google.genai as g; print(g.__version__)"],
+                   timeout=120).strip()
+    return SdkEnv("python", package, spec, venv, version)
+
+
+def _install_python_env(spec: str, venv: Path, python: str) -> None:
     marker = venv / _MARKER
     py = _venv_python(venv)
     if not (marker.is_file() and marker.read_text().strip() == spec and py.exists()):
@@ -112,8 +142,6 @@ def _python_env(spec: str, package: str, root: Path, python: str) -> SdkEnv:
         _run([python, "-m", "venv", str(venv)])
         _run([str(py), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", spec])
         marker.write_text(spec + "\n")
-    version = _run([str(py), "-c", "import google.genai as g; print(g.__version__)"], timeout=120).strip()
-    return SdkEnv("python", package, spec, venv, version)
 
 
 def _node_env(spec: str, package: str, root: Path) -> SdkEnv:
@@ -124,13 +152,14 @@ def _node_env(spec: str, package: str, root: Path) -> SdkEnv:
     marker = d / _MARKER
     target = spec.removeprefix("npm:")
     pkg_json = d / "node_modules" / Path(*package.split("/")) / "package.json"
-    if not (marker.is_file() and marker.read_text().strip() == target and pkg_json.is_file()):
-        if d.exists():
-            shutil.rmtree(d)
-        d.mkdir(parents=True)
-        (d / "package.json").write_text(json.dumps({"name": "iconf-sdk-env", "private": True}) + "\n")
-        _run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error", target], cwd=d)
-        marker.write_text(target + "\n")
+    with _env_lock(d):
+        if not (marker.is_file() and marker.read_text().strip() == target and pkg_json.is_file()):
+            if d.exists():
+                shutil.rmtree(d)
+            d.mkdir(parents=True)
+            (d / "package.json").write_text(json.dumps({"name": "iconf-sdk-env", "private": True}) + "\n")
+            _run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error", target], cwd=d)
+            marker.write_text(target + "\n")
     version = json.loads(pkg_json.read_text()).get("version", "")
     return SdkEnv("node", package, spec, d, version, env={"ICONF_GENAI_DIR": str(d)})
 
