@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..sdk.envs import SdkInstallError, parse_spec, prepare
+from ..sdk.envs import SdkInstallError, parse_spec, prepare, run_command
 from .surface import Graph, Surface, extract
 
 __all__ = ["SCRIPTS", "TYPESCRIPT", "SdkSurface", "newest_spec", "sdk_surface", "SdkInstallError"]
@@ -38,16 +37,7 @@ class SdkSurface:
 
 
 def _run(cmd: list[str], *, cwd: Path | None = None, timeout: float = _TIMEOUT) -> str:
-    try:
-        done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
-    except FileNotFoundError:
-        raise SdkInstallError(f"{cmd[0]} is not installed") from None
-    except subprocess.TimeoutExpired:
-        raise SdkInstallError(f"{' '.join(cmd[:3])} ... did not finish within {timeout:g} s") from None
-    if done.returncode != 0:
-        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-4:])
-        raise SdkInstallError(f"{' '.join(cmd[:4])} failed (exit {done.returncode}): {tail}")
-    return done.stdout
+    return run_command(cmd, cwd=cwd, timeout=timeout)
 
 
 def newest_spec(kind: str, package: str) -> str:

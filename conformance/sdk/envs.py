@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..errors import SdkInstallError  # noqa: F401 - defined in conformance.errors, re-exported here
 
-__all__ = ["SdkEnv", "SdkInstallError", "cache_root", "parse_spec", "prepare", "SCRIPTS", "DEFAULT_SPECS"]
+__all__ = ["SdkEnv", "SdkInstallError", "cache_root", "parse_spec", "prepare", "run_command", "SCRIPTS", "DEFAULT_SPECS"]
 
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
 #: the newest release of each major that has the Interactions API, as checked on 2026-12-01: 1.x speaks
@@ -92,7 +92,9 @@ def _venv_python(venv: Path) -> Path:
     return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
-def _run(cmd: list[str], *, cwd: Path | None = None, timeout: float = INSTALL_TIMEOUT) -> str:
+def run_command(cmd: list[str], *, cwd: Path | None = None, timeout: float = INSTALL_TIMEOUT) -> str:
+    """Run an installer or reader (pip, npm, node, an SDK's python) and return its stdout; any failure is an
+    :class:`SdkInstallError` with the command's last lines (the SDK harness and ``iconf drift`` share it)."""
     try:
         done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
     except FileNotFoundError:
@@ -103,6 +105,9 @@ def _run(cmd: list[str], *, cwd: Path | None = None, timeout: float = INSTALL_TI
         tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-6:])
         raise SdkInstallError(f"{' '.join(cmd[:6])} failed (exit {done.returncode}): {tail}")
     return done.stdout
+
+
+_run = run_command  # the name this module calls (tests substitute it)
 
 
 @contextlib.contextmanager
