@@ -33,7 +33,7 @@ LAYERS: dict[str, int] = {
     "": 0,  # conformance/__init__.py: lazy names only (PEP 562)
     "profiles": 0, "rules": 0, "schema": 0, "sse": 0, "strictness": 0, "errors": 0, "clitools": 0, "threaded": 0,
     "redaction": 0,
-    "_logsafe": 0, "_clock": 0, "_record_modes": 0,
+    "_logsafe": 0, "_clock": 0, "_record_modes": 0, "_http": 0,
     "checks": 1,
     "targets": 2, "mock": 2, "proxy": 2, "cassettes": 2, "reports": 2, "sdk": 2, "bench": 2, "drift": 2,
     "suite": 3,

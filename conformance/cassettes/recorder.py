@@ -21,7 +21,6 @@ import os
 import re
 import shlex
 import sys
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from vcr.record_mode import RecordMode
 
 from .. import __version__
 from .._clock import utcnow
+from .._http import http_transport
 from .._record_modes import MODES
 from .matching import MATCH_ON
 from .scrub import Scrubber, configured_patterns
@@ -150,13 +150,7 @@ def cassette_metadata(*, scenario: str, nodeid: str, revision: str, target: Any,
 
 def real_transport(base_url: str) -> httpx.BaseTransport:
     """The transport recording talks to the target through (honours *_PROXY/NO_PROXY for non-local hosts)."""
-    parts = httpx.URL(base_url)
-    host = parts.host or ""
-    proxy = None
-    if host not in ("127.0.0.1", "localhost", "::1") and not urllib.request.proxy_bypass_environment(host):
-        proxies = urllib.request.getproxies_environment()
-        proxy = proxies.get(parts.scheme) or proxies.get("all")
-    return httpx.HTTPTransport(proxy=proxy) if proxy else httpx.HTTPTransport()
+    return http_transport(base_url)
 
 
 # --- the recorder ----------------------------------------------------------------------------------

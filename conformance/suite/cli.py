@@ -35,8 +35,13 @@ def plugin_autoloaded() -> bool:
 def base_pytest_args() -> list[str]:
     """The pytest arguments that run the shipped scenarios the same wherever iconf is started from."""
     here = Path(__file__).resolve().parent
+    # --assert=plain: verdicts come from the judge, not from assertion introspection, and rewriting costs each
+    # pytest process (and each -n worker) ~3 CPU-seconds wherever its cache cannot be written (a read-only
+    # install, PYTHONDONTWRITEBYTECODE): pytest rewrites every module of every plugin distribution, ~300 here.
+    # -p no:unraisableexception: its end-of-session gc.collect() passes cost ~1 s per session on the run's heap,
+    # to report exceptions in __del__ methods, which carry no verdict.
     argv = ["-c", str(here / "pytest.ini"), "--rootdir", str(here), "--pyargs", "conformance.suite.scenarios",
-            "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+            "--assert=plain", "-p", "no:unraisableexception"]
     if not plugin_autoloaded():
         argv[0:0] = ["-p", "conformance.suite.plugin"]
     return argv

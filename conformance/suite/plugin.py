@@ -171,6 +171,10 @@ def schemas(iconf_run: IconfRun, revision: str) -> SchemaSet:
     return iconf_run.schema_set(revision)
 
 
+def _no_wait(seconds: float) -> None:
+    """The replay target's ``sleep``."""
+
+
 @pytest.fixture
 def client(request: pytest.FixtureRequest, iconf_run: IconfRun, iconf_target, schemas: SchemaSet):
     from ..targets import TargetClient
@@ -183,7 +187,10 @@ def client(request: pytest.FixtureRequest, iconf_run: IconfRun, iconf_target, sc
     if limit is not None and iconf_run.spent.requests >= limit:
         pytest.skip(f"the request budget of {limit} is spent (raise --max-requests to run more)")
     iconf_run.gate.check()  # the run deadline passed or the target stopped answering: not judged, at once
-    c = TargetClient(iconf_target, schemas, spent=iconf_run.spent, transport=transport, gate=iconf_run.gate)
+    # replayed answers come back in the recorded order whenever they are asked for: waiting between polls (or
+    # before a retry) changes nothing offline but the run time
+    extra = {"sleep": _no_wait} if iconf_target.kind == "replay" else {}
+    c = TargetClient(iconf_target, schemas, spent=iconf_run.spent, transport=transport, gate=iconf_run.gate, **extra)
     request.node.stash[_CLIENT] = c
     yield c
     c.close()

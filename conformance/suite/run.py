@@ -73,7 +73,7 @@ def reachable(spec: str, options: dict) -> None:
     reached through a *_PROXY proxy, where a direct connection proves nothing.
     """
     from ..targets import LIVE_BASE_URL, TargetUnreachable, check_reachable
-    from ..targets.bounded import env_proxy
+    from .._http import env_proxy
 
     url = spec if spec.startswith(("http://", "https://")) else None
     if spec == "live":

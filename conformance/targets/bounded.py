@@ -11,11 +11,12 @@ sends and clears it when the answer has been read.
 from __future__ import annotations
 
 import time
-import urllib.request
 from typing import Any
 
 import httpcore
 import httpx
+
+from .._http import http_transport
 
 
 class Deadline:
@@ -93,25 +94,14 @@ class DeadlineBackend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def env_proxy(base_url: str) -> str | None:
-    """The *_PROXY proxy for ``base_url`` (None for loopback hosts and NO_PROXY matches)."""
-    parts = httpx.URL(base_url)
-    host = parts.host or ""
-    if host in ("127.0.0.1", "localhost", "::1") or urllib.request.proxy_bypass_environment(host):
-        return None
-    proxies = urllib.request.getproxies_environment()
-    return proxies.get(parts.scheme) or proxies.get("all")
-
-
 def bounded_transport(deadline: Deadline, base_url: str = "") -> httpx.HTTPTransport:
-    """An ``httpx.HTTPTransport`` (through the environment's proxy, if any) whose sockets honour ``deadline``.
+    """A transport from :func:`conformance._http.http_transport` whose sockets honour ``deadline``.
 
     httpx does not expose httpcore's ``network_backend``; the pool's attribute
     is set after construction (checked, so a changed httpcore degrades to the
     per-chunk deadline check the client also does, never to an error).
     """
-    proxy = env_proxy(base_url) if base_url else None
-    transport = httpx.HTTPTransport(proxy=proxy) if proxy else httpx.HTTPTransport()
+    transport = http_transport(base_url)
     pool = getattr(transport, "_pool", None)
     if pool is not None and hasattr(pool, "_network_backend"):
         pool._network_backend = DeadlineBackend(deadline, pool._network_backend)

@@ -330,3 +330,37 @@ def test_recorded_timing_can_be_reproduced():
     started = time.monotonic()
     assert list(_ReplayStream([b"a", b"b"], None)) == [b"a", b"b"]
     assert time.monotonic() - started < 0.1
+
+
+def test_every_transport_shares_one_tls_context():
+    """One CA bundle load per process, not one per scenario (156 loads cost seconds per offline run)."""
+    from conformance._http import http_transport, tls_context
+
+    contexts = {id(t._pool._ssl_context) for t in (real_transport("https://example.invalid"),
+                                                   http_transport("http://127.0.0.1:1"), http_transport())}
+    assert contexts == {id(tls_context())}
+    assert tls_context().verify_mode.name == "CERT_REQUIRED" and tls_context().check_hostname
+
+
+def test_replayed_polls_do_not_wait():
+    """Replay answers in the recorded order whenever asked, so the client's sleep is a no-op there (only there)."""
+    import conformance.suite.plugin as plugin_module
+    from conformance.suite.cli import base_pytest_args
+
+    seen: dict[str, object] = {}
+
+    class Probe:
+        @pytest.hookimpl(wrapper=True)
+        def pytest_runtest_call(self, item):
+            client = getattr(item, "funcargs", {}).get("client")
+            if client is not None:
+                seen[item.config.getoption("iconf_target")] = client._sleep
+            return (yield)
+
+    for target in ("replay", "mock"):
+        code = pytest.main([*base_pytest_args(), "--iconf-target", target, "--iconf-revision", "2026-05-20",
+                            "--iconf-no-report", "-q", "-p", "no:cacheprovider", "-k", "background_create_poll"],
+                           plugins=[Probe()])
+        assert code == 0, target
+    assert seen["replay"] is plugin_module._no_wait
+    assert seen["mock"] is not plugin_module._no_wait

@@ -44,4 +44,4 @@ def test_last_event_id_without_stream_rejected(client, judge, revision):
 def test_failed_run_streams_an_error_event(client, judge, revision):
     """A run that fails ends its stream with one error event (or a failed completion), nothing after."""
     result = judge.stream(client.create_stream(scripted(client.config, "fail", "Fail, please.")), "failing stream")
-    assert result.terminal is not None
+    assert result.terminal is not None, "the failing run's stream ended without a terminal event"
