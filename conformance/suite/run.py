@@ -72,8 +72,8 @@ def reachable(spec: str, options: dict) -> None:
     Only a TCP connection is tried (no request is spent). Skipped for hosts
     reached through a *_PROXY proxy, where a direct connection proves nothing.
     """
-    from ..targets import LIVE_BASE_URL, TargetUnreachable, check_reachable
     from .._http import env_proxy
+    from ..targets import LIVE_BASE_URL, TargetUnreachable, check_reachable
 
     url = spec if spec.startswith(("http://", "https://")) else None
     if spec == "live":
