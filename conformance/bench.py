@@ -476,7 +476,10 @@ def _serve_bare(port: int) -> None:
     """The bare app under the same uvicorn settings as ``iconf mock`` (serve(): log level info, access log)."""
     import uvicorn
 
-    uvicorn.run(_bare_create_app(), host="127.0.0.1", port=port, log_level="info", lifespan="off")
+    from .threaded import NoDelayH11Protocol
+
+    uvicorn.run(_bare_create_app(), host="127.0.0.1", port=port, log_level="info", lifespan="off",
+                http=NoDelayH11Protocol)
 
 
 def _free_port() -> int:

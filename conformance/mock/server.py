@@ -17,7 +17,7 @@ import socket
 import uvicorn
 
 from .._logsafe import install as install_log_redaction
-from ..threaded import ThreadedServer
+from ..threaded import NoDelayH11Protocol, ThreadedServer, listen_socket
 from .app import create_app
 from .config import MockConfig
 
@@ -50,17 +50,7 @@ def bind(host: str, port: int) -> socket.socket:
     Binding before saying "serving on ..." means a busy port is reported
     as the only line, not after a success message.
     """
-    info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
-    sock = socket.socket(info[0], socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(info[4])
-        sock.listen(128)
-    except OSError:
-        sock.close()
-        raise
-    sock.set_inheritable(True)
-    return sock
+    return listen_socket(host, port)
 
 
 def serve(config: MockConfig, host: str = "127.0.0.1", port: int = 8080, log_level: str = "info",
@@ -73,11 +63,12 @@ def serve(config: MockConfig, host: str = "127.0.0.1", port: int = 8080, log_lev
         # the children are spawned, not forked: they rebuild the config from the environment (never a file)
         os.environ[_CONFIG_ENV] = base64.b64encode(pickle.dumps(config)).decode()
         uvicorn.run("conformance.mock.server:worker_app", factory=True, host=host, port=port, workers=workers,
-                    log_level=log_level, lifespan="off")
+                    log_level=log_level, lifespan="off", http=NoDelayH11Protocol)
         return
     _warm()
     app = create_app(config)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off",
+                                           http=NoDelayH11Protocol))
     install_log_redaction()  # after uvicorn configured logging: the access log shows ?key=<redacted>
     server.run(sockets=[sock] if sock is not None else None)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..clitools import UsageError, add_profile_options, schemas_from_args
 from ..rules import Violation
+from ..threaded import NoDelayH11Protocol, listen_socket
 
 __all__ = ["register", "run", "print_exchange", "print_summary"]
 
@@ -105,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
         sock = _bind(args.host, args.port)
         stack.callback(sock.close)
         port = sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", lifespan="on", server_header=False, date_header=False,
+        config = uvicorn.Config(app, http=NoDelayH11Protocol, log_level="warning", lifespan="on",
+                                server_header=False, date_header=False,
                                 timeout_graceful_shutdown=3, access_log=False)
         server = _Server(config)
         host = f"[{args.host}]" if ":" in args.host else args.host
@@ -121,16 +123,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    sock.listen(128)
-    return sock
+        return listen_socket(host, port)
+    except (OSError, OverflowError) as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
 class _Server:
