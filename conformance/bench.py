@@ -341,13 +341,43 @@ def bench_offline_run(workers: int, timeout: float = 1800) -> dict:
     for label, extra in (("serial", []), (f"n{workers}", ["-n", str(workers)])):
         cmd = [sys.executable, "-m", "conformance", "run", "--revision", "all", "--no-report", *extra]
         start = time.perf_counter()
-        try:
-            proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=timeout)
-            out[f"{label}_seconds"] = round(time.perf_counter() - start, 1)
-            out[f"{label}_exit"] = proc.returncode
-        except subprocess.TimeoutExpired:
+        proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        code, peak = _wait_with_rusage(proc, timeout)
+        if code is None:
             out[f"{label}_seconds"], out[f"{label}_exit"] = None, "timeout"
+            continue
+        out[f"{label}_seconds"] = round(time.perf_counter() - start, 1)
+        out[f"{label}_exit"] = code
+        out[f"{label}_peak_rss_mb"] = peak
     return out
+
+
+def _wait_with_rusage(proc: subprocess.Popen, timeout: float) -> tuple[int | None, float | None]:
+    """Exit code (None after a timeout kill) and peak RSS in MB of this one child (None where unknown)."""
+    if not hasattr(os, "wait4"):  # Windows: no per-child rusage
+        try:
+            return proc.wait(timeout), None
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            return None, None
+    import threading
+
+    killed = threading.Event()
+
+    def kill() -> None:
+        killed.set()
+        proc.kill()
+
+    timer = threading.Timer(timeout, kill)
+    timer.start()
+    try:
+        _, status, usage = os.wait4(proc.pid, 0)
+    finally:
+        timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    peak = round(usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+    return (None if killed.is_set() else proc.returncode), peak
 
 
 # --- the table -------------------------------------------------------------------------------------
@@ -411,6 +441,9 @@ def table(results: dict) -> list[dict]:
         same = off.get("serial_exit") == off.get(f"n{n}_exit")
         rows.append(_row("full offline run, serial (s)", serial, "-", None,
                          f"iconf run --revision all (exit {off.get('serial_exit')})"))
+        if off.get("serial_peak_rss_mb") is not None:
+            rows.append(_row("full offline run, serial, peak RSS (MB)", off["serial_peak_rss_mb"], "-", None,
+                             "the one process that runs both targets (replay, then the in-process mock)"))
         rows.append(_row(f"full offline run, -n {n} (s)", par, "< serial, same exit",
                          None if not (serial and par) else (par < serial and same),
                          f"serial {serial} s (exit {off.get(f'n{n}_exit')})"))
