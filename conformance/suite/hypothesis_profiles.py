@@ -3,8 +3,8 @@
 ``--iconf-hypothesis-profile`` (and ``iconf run --hypothesis-profile``)
 chooses one; the live target defaults to ``live`` (few examples, each costs
 requests), every other target to ``quick``. Every profile is derandomised,
-keeps no example database and has no deadline, so a run is repeatable and a
-slow target is not a flaky one.
+keeps no example database, has no deadline and no explain phase, so a run is
+repeatable and a slow target is not a flaky one.
 
 Each profile also sets the default time budget of one property scenario
 (``--property-budget``, see ``conformance.suite.property_budget``): the
@@ -27,9 +27,14 @@ def default_profile(target_spec: str) -> str:
 
 def load(name: str) -> None:
     """Register every profile (idempotent) and make ``name`` the current one."""
-    from hypothesis import HealthCheck, settings
+    from hypothesis import HealthCheck, Phase, settings
 
-    common = {"deadline": None, "derandomize": True, "database": None, "suppress_health_check": list(HealthCheck)}
+    # no explain phase: after shrinking it re-runs the failing example many more times under a line tracer,
+    # to print which parts of it did not matter, which no report shows. Against a target that fails every
+    # example that was most of a scenario's time and memory (each re-run keeps its answer alive for the
+    # tracer's bookkeeping: ~300 MB against a server sending 200 KB of nested arrays)
+    common = {"deadline": None, "derandomize": True, "database": None, "suppress_health_check": list(HealthCheck),
+              "phases": [p for p in Phase if p is not Phase.explain]}
     for profile, examples in EXAMPLES.items():
         settings.register_profile(f"iconf-{profile}", max_examples=examples, **common)
     settings.load_profile(f"iconf-{name}")

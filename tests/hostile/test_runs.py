@@ -49,7 +49,7 @@ def _summary(report_dir: Path) -> dict:
 def _check(code: int, output: str, rss_mib: float, report_dir: Path) -> dict:
     assert code == 1, output[-3000:]
     assert not [word for word in INTERNAL if word in output], output[-3000:]
-    assert 0 < rss_mib < 500, rss_mib
+    assert 0 < rss_mib < 300, rss_mib  # measured 120-145 MB (2026-12-01); was up to 473 MB before the registry fix
     summary = _summary(report_dir)
     errors = [s for s in summary["scenarios"] if s["outcome"] == "error"]
     assert all((s.get("skip_reason") or "").startswith("could not judge") for s in errors), errors[:3]
