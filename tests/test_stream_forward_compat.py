@@ -63,3 +63,58 @@ def test_unknown_block_type_compares_by_type_only(schemas_for, revision):
     assert compare_with_resource(p, result.items, S.resource(p, items)) == []
     wrong = [*S.sample_items(p), {"type": "text", "text": "not a hologram"}]
     assert compare_with_resource(p, result.items, S.resource(p, wrong))
+
+
+def _text_run(p, pieces: int, extra_at: int | None) -> tuple[list[dict], str]:
+    """A stream whose text block arrives in ``pieces`` deltas (a run long enough for the batch path when
+    large); the delta at ``extra_at`` carries a field no document declares."""
+    text = "".join(f"w{i} " for i in range(pieces))
+    events = S.events_for(p, [S.text_item(p, text)])
+    first = next(i for i, e in enumerate(events) if e["event_type"] == p.grammar.block_delta)
+    template = events[first]
+    deltas = []
+    for i in range(pieces):
+        delta = {"type": "text", "text": f"w{i} "}
+        if i == extra_at:
+            delta["sparkle"] = 3
+        deltas.append({**template, "event_id": f"evt_d{i}", "delta": delta})
+    return events[:first] + deltas + events[first + 2:], text
+
+
+@pytest.mark.parametrize("revision", ["legacy", "2026-05-20"])
+@pytest.mark.parametrize("pieces", [3, 40])  # 3: the frame-by-frame fast path; 40: one batched run
+def test_an_undeclared_field_in_a_text_delta_is_a_should(schemas_for, revision, pieces):
+    """Plain text deltas take the fast paths; an undeclared field must still reach schema.field.known."""
+    p = get_profile(revision)
+    clean, text = _text_run(p, pieces, None)
+    result = check_stream_bytes(schemas_for(revision), S.to_bytes(clean))
+    assert result.violations == []
+    assert result.items[0].get("text", "") or result.items  # assembled
+    events, _ = _text_run(p, pieces, pieces // 2)
+    result = check_stream_bytes(schemas_for(revision), S.to_bytes(events))
+    assert not _must(result.violations)
+    found = [v for v in result.violations if v.rule_id == "schema.field.known"]
+    assert len(found) == 1 and "sparkle" in str(found[0]), [str(v) for v in result.violations]
+
+
+def test_undeclared_fields_ignored_on_request_keep_the_fast_path_open():
+    from conformance.schema import SchemaSet
+    from conformance.strictness import Strictness
+
+    p = get_profile("2026-05-20")
+    schemas = SchemaSet(p, strictness=Strictness(unknown_fields="ignore"))
+    events, _ = _text_run(p, 40, 20)
+    result = check_stream_bytes(schemas, S.to_bytes(events))
+    assert result.violations == []
+
+
+@pytest.mark.parametrize("pieces", [3, 40])
+def test_an_undeclared_field_on_a_delta_event_itself_is_a_should(schemas_for, pieces):
+    p = get_profile("2026-05-20")
+    events, _ = _text_run(p, pieces, None)
+    delta_at = [i for i, e in enumerate(events) if e["event_type"] == p.grammar.block_delta][pieces // 2]
+    events[delta_at] = {**events[delta_at], "shard": 7}
+    result = check_stream_bytes(schemas_for("2026-05-20"), S.to_bytes(events))
+    assert not _must(result.violations)
+    found = [v for v in result.violations if v.rule_id == "schema.field.known"]
+    assert len(found) == 1 and "shard" in str(found[0]), [str(v) for v in result.violations]

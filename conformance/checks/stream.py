@@ -130,10 +130,17 @@ class StreamChecker:
         self._delta_envelope = self.schemas.validator(self.grammar.event_components[self.grammar.block_delta],
                                                       override=self._delta_override).is_valid
         self._delta_validators: dict[str, Any] = {}
+        self._closed_delta_validators: dict[str, Any] = {}
         #: delta type -> (one validator for the whole event with that delta type inlined, merge mode)
         self._fast: dict[str, tuple] = {}
         #: delta type -> (a validator for a list of such events, plain text only for text merges; merge mode)
         self._batch: dict[str, tuple] = {}
+        #: undeclared fields are judged (schema.field.known): the fast paths' validators are closed, so a delta
+        #: with a field the profile lacks drops to the general path, which reports it at the policy's level
+        self._closed_fast = self.schemas.strictness.unknown_fields != "ignore"
+        self._delta_envelope_closed = self.schemas.validator(
+            self.grammar.event_components[self.grammar.block_delta], override=self._delta_override,
+            closed=True).is_valid if self._closed_fast else None
         self._delta_name = self.grammar.block_delta.encode()
         self._lifecycle_override = {"interaction": {"type": "object"}}
         if content_type is not None:
@@ -284,7 +291,7 @@ class StreamChecker:
         if dspec.merge == "text":
             delta = {"allOf": [delta, {"not": {"required": ["annotations"]}}]}
         validator = self.schemas.list_validator(self.grammar.event_components[self.grammar.block_delta],
-                                                override={"delta": delta})
+                                                override={"delta": delta}, closed=self._closed_fast)
         entry = self._batch[dtype] = (validator.is_valid, dspec.merge)
         return entry
 
@@ -365,7 +372,8 @@ class StreamChecker:
         if dspec is None or not self.schemas.has(dspec.component):
             return None
         override = {"delta": {"$ref": f"#/components/schemas/{dspec.component}"}}
-        validator = self.schemas.validator(self.grammar.event_components[self.grammar.block_delta], override=override)
+        validator = self.schemas.validator(self.grammar.event_components[self.grammar.block_delta], override=override,
+                                           closed=self._closed_fast)
         entry = self._fast[dtype] = (validator.is_valid, dspec.merge)
         return entry
 
@@ -472,8 +480,8 @@ class StreamChecker:
         """Deltas are most of a stream: validate the envelope and the delta's own type separately
         (two small validators) instead of the 22-branch delta union."""
         et = self.grammar.block_delta
-        if not self._delta_envelope(event):
-            self._valid_envelope(event, et, self._delta_override)
+        if not self._delta_envelope(event) or (self._closed_fast and not self._delta_envelope_closed(event)):
+            self._valid_envelope_fields(event, et, self._delta_override)
         dspec = self.profile.deltas.get(delta.get("type")) if isinstance(delta, Mapping) else None
         if dspec is None or not self.schemas.has(dspec.component):
             self._valid_envelope(event, et)  # unknown or malformed delta: the union reports it
@@ -481,9 +489,21 @@ class StreamChecker:
         validator = self._delta_validators.get(dspec.component)
         if validator is None:
             validator = self._delta_validators[dspec.component] = self.schemas.validator(dspec.component)
-        if not validator.is_valid(delta):
+        if not validator.is_valid(delta) or (self._closed_fast and not self._closed_delta(dspec.component)(delta)):
             self._extend(schema_violations(self.schemas, dspec.component, delta, "schema.event.valid",
                                            what=f"{delta.get('type')} delta"), event)
+
+    def _closed_delta(self, component: str) -> Any:
+        """``is_valid`` of ``component`` closed: False also for a delta with an undeclared field."""
+        check = self._closed_delta_validators.get(component)
+        if check is None:
+            check = self._closed_delta_validators[component] = self.schemas.validator(component, closed=True).is_valid
+        return check
+
+    def _valid_envelope_fields(self, event: dict, et: str, override: Mapping) -> None:
+        """The envelope's schema failures and undeclared fields (the caller found one or the other)."""
+        self._extend(schema_violations(self.schemas, self.grammar.event_components[et], event, "schema.event.valid",
+                                       override=override, what=f"{et} event"), event)
 
     def _index(self, event: dict) -> int | None:
         index = event.get("index")
