@@ -310,8 +310,10 @@ def _legacy_block(block: dict, chunks: int) -> tuple[dict, list[dict]]:
         return {"type": "thought"}, _thought_deltas(block)
     if kind == UNKNOWN_TYPE:
         return {"type": kind}, []
-    # media, function calls and every tool call/result: one delta carrying the block's fields
-    return {"type": kind}, [copy.deepcopy(block)]
+    # media, function calls and every tool call/result: one delta carrying the block's fields, except what no
+    # delta declares (a search call's search_type): the start announces that, as under 2026-05-20
+    start = {k: block[k] for k in ("type", "search_type") if k in block}
+    return start, [{k: copy.deepcopy(v) for k, v in block.items() if k == "type" or k not in start}]
 
 
 def _step_block(step: dict, chunks: int) -> tuple[dict, list[dict]]:
