@@ -22,14 +22,12 @@ import yaml
 
 from ..errors import NetworkBlockedError  # noqa: F401 - defined in conformance.errors, re-exported here
 from ..profiles import revision_names
+from ..schema import SAFE_YAML_LOADER
 from ..targets import TargetConfig, apply_capability_overrides
 from .recorder import TIMING_FIELDS, resolve_dir
 from .storage import SUFFIX
 
 REPLAY_BASE_URL = "http://replay.invalid"
-#: libyaml's safe loader where PyYAML was built with it (every wheel is): a replay run reads every cassette's
-#: metadata at start-up, in each -n worker too, and the pure-Python loader took ~1.6 s for them
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 REPLAY_KEY = "iconf-replay-key"
 
 
@@ -42,7 +40,7 @@ def read_metadata(path: Path) -> dict:
                 break
             head.append(line)
     try:
-        data = yaml.load("".join(head), Loader=_SAFE_LOADER) or {}
+        data = yaml.load("".join(head), Loader=SAFE_YAML_LOADER) or {}
     except yaml.YAMLError:
         return {}
     meta = data.get("metadata") if isinstance(data, dict) else None
